@@ -1,0 +1,107 @@
+"""The DuckDB store: the only way notebooks and stages exchange data.
+
+Writes replace a whole table (`CREATE OR REPLACE`) so a stage can be re-run without leftovers;
+reads always sort by the table's declared full order so every output is stable across runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from lib.schema import Table
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the store at `path`."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def _clean_value(value: Any) -> Any:
+    """NaN/NaT become NULL: pandas uses them for 'missing', DuckDB wants NULL."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def _as_records(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    if isinstance(rows, pd.DataFrame):
+        return rows.to_dict(orient="records")
+    return list(rows)
+
+
+def write_table(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    rows: pd.DataFrame | Iterable[Mapping[str, Any]],
+) -> int:
+    """Replace `table` with `rows`, typed by the declared schema. Returns the row count.
+
+    Extra keys in `rows` are an error (a column nobody documented is a column nobody can trust);
+    missing keys become NULL.
+    """
+    records = _as_records(rows)
+    declared = table.column_names
+    for record in records[:1]:
+        extra = sorted(set(record) - set(declared))
+        if extra:
+            raise ValueError(f"table {table.name}: undeclared columns {extra}")
+    column_sql = ", ".join(f'"{c.name}" {c.type}' for c in table.columns)
+    con.execute(f'CREATE OR REPLACE TABLE "{table.name}" ({column_sql})')
+    if records:
+        placeholders = ", ".join("?" for _ in declared)
+        values = [[_clean_value(record.get(name)) for name in declared] for record in records]
+        con.executemany(f'INSERT INTO "{table.name}" VALUES ({placeholders})', values)
+    return len(records)
+
+
+def read_table(con: duckdb.DuckDBPyConnection, table: Table, where: str = "") -> pd.DataFrame:
+    """Read `table` fully sorted by its declared order, so displays never reorder between runs."""
+    order = ", ".join(f'"{name}"' for name in table.order_by)
+    clause = f" WHERE {where}" if where else ""
+    frame = con.execute(f'SELECT * FROM "{table.name}"{clause} ORDER BY {order}').df()
+    return _nulls_as_none(frame)
+
+
+def _nulls_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with None for NULL, not NaN.
+
+    pandas 3 reads VARCHAR as its string dtype, where a missing value is NaN: a float, and truthy,
+    so `value or ""` and `len(value)` go wrong on it. Object columns holding None behave as
+    the plain Python values every stage expects.
+    """
+    for name in frame.columns:
+        if pd.api.types.is_string_dtype(frame[name].dtype) and frame[name].dtype != object:
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+    return frame
+
+
+def require(con: duckdb.DuckDBPyConnection, *tables: Table) -> None:
+    """Fail with the fix named when an upstream table is missing."""
+    missing = [t.name for t in tables if not has_table(con, t.name)]
+    if missing:
+        raise RuntimeError(
+            f"the store lacks {', '.join(missing)}: run the earlier notebooks first "
+            "(or `python -m lib build`)"
+        )
