@@ -1,0 +1,288 @@
+"""The benchmark behind `make bench`: build speed, memory and incremental cost against corpus size.
+
+For each size a fresh process generates a synthetic corpus (lib.benchgen), builds every table
+headless (lib.scale.build_store: the stage functions the notebooks call, without kernels or HTML),
+measures the floor (bare spaCy `nlp.pipe` over the same cleaned texts, same model, same n_process),
+then adds one article and builds again on the warm caches. One process per size keeps the peak
+memory of one size from hiding in the next. Results go to results.md, results.json and scaling.png.
+
+What the ratio means: per-document extraction (parse + every extractor + writing the caches) over
+the floor (parse only). Cross-document stages are timed apart, per stage, so a step that grows
+faster than the corpus shows up as a rising seconds-per-1,000-documents column.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+# Cold-parse floor and full build of 5,000 articles must fit `make bench` into 15 minutes on 2 cores.
+PARALLEL_FROM = 200  # nlp.parse_texts forks workers from this many texts on; the floor does the same
+SAMPLE_SECONDS = 0.05
+
+
+class PeakMemory:
+    """Samples the RSS of this process plus all its children (spaCy's workers) in a thread."""
+
+    def __init__(self) -> None:
+        self._process = psutil.Process()
+        self._peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _rss(self) -> int:
+        total = self._process.memory_info().rss
+        for child in self._process.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:  # a worker that just exited
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._peak = max(self._peak, self._rss())
+            self._stop.wait(SAMPLE_SECONDS)
+
+    def reset(self) -> None:
+        self._peak = self._rss()
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self._peak, self._rss()) / 2**20
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def n_process_for(n_texts: int) -> int:
+    """The n_process nlp.parse_texts picks for this many texts to parse (kept in step with it)."""
+    return min(os.cpu_count() or 1, 2) if n_texts >= PARALLEL_FROM else 1
+
+
+def spacy_floor(texts: list[str], model: str | None = None) -> tuple[float, int, int]:
+    """Seconds, tokens and n_process of bare `nlp.pipe` over `texts`: the cost nothing can beat."""
+    from lib import nlp
+
+    language = nlp.load_model(model)
+    n_process = n_process_for(len(texts))
+    started = time.perf_counter()
+    tokens = sum(len(doc) for doc in language.pipe(texts, n_process=n_process, batch_size=32))
+    return time.perf_counter() - started, tokens, n_process
+
+
+def _cleaned_texts(store_path: Path) -> list[str]:
+    from lib import ingest, store
+
+    con = store.connect(store_path, read_only=True)
+    try:
+        return [d.text for d in ingest.load_documents(con)]
+    finally:
+        con.close()
+
+
+def _status_counts(store_path: Path) -> dict[str, int]:
+    from lib import store
+
+    con = store.connect(store_path, read_only=True)
+    try:
+        return dict(con.execute("SELECT status, count(*) FROM documents GROUP BY status ORDER BY status").fetchall())
+    finally:
+        con.close()
+
+
+def measure_size(size: int, work: Path) -> dict[str, Any]:
+    """Every measurement of one corpus size (run in a fresh process by `main`)."""
+    from lib import benchgen, nlp, scale
+
+    corpus = work / "corpus"
+    benchgen.write_corpus(corpus, size)
+    nlp.load_model()  # loaded before any timing: neither the build nor the floor pays for it
+    result: dict[str, Any] = {"size": size}
+    with PeakMemory() as memory:
+        memory.reset()
+        started = time.perf_counter()
+        result["stages"] = scale.build_store(work / "workbook.duckdb", corpus)
+        result["build_seconds"] = time.perf_counter() - started
+        result["build_peak_mb"] = memory.peak_mb
+        result["store_mb"] = (work / "workbook.duckdb").stat().st_size / 2**20
+        result["statuses"] = _status_counts(work / "workbook.duckdb")
+
+        texts = _cleaned_texts(work / "workbook.duckdb")
+        memory.reset()
+        floor_seconds, tokens, n_process = spacy_floor(texts)
+        result.update(floor_seconds=floor_seconds, tokens=tokens, n_process=n_process,
+                      floor_peak_mb=memory.peak_mb, documents=len(texts))
+
+        benchgen.write_corpus(corpus, 1, start=size)  # one new article, as a researcher adds one
+        memory.reset()
+        started = time.perf_counter()
+        result["incremental_stages"] = scale.build_store(work / "workbook-incremental.duckdb", corpus)
+        result["incremental_seconds"] = time.perf_counter() - started
+        result["incremental_peak_mb"] = memory.peak_mb
+    return result
+
+
+def _run_size(size: int, scratch: Path) -> dict[str, Any]:
+    """Measure one size in a child process; its JSON result comes back through a file."""
+    work = scratch / str(size)
+    work.mkdir(parents=True)
+    result_path = work / "result.json"
+    code = ("import json, sys; from pathlib import Path; from lib import bench; "
+            f"Path({str(result_path)!r}).write_text(json.dumps(bench.measure_size({size}, Path({str(work)!r}))))")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+    return json.loads(result_path.read_text())
+
+
+def _derived(r: dict[str, Any]) -> dict[str, Any]:
+    extract = r["stages"].get("extract", 0.0)
+    return {
+        "ratio": extract / r["floor_seconds"] if r["floor_seconds"] else float("nan"),
+        "docs_per_s": r["documents"] / r["build_seconds"],
+        "tokens_per_s": r["tokens"] / r["build_seconds"],
+        "incremental_pct": 100 * r["incremental_seconds"] / r["build_seconds"],
+        "cross_document_seconds": sum(v for k, v in r["stages"].items() if k != "extract"),
+    }
+
+
+def results_markdown(results: list[dict[str, Any]]) -> str:
+    """The committed results table, with each target stated as met or missed from the numbers."""
+    rows = [{**r, **_derived(r)} for r in results]
+    stage_names = [k for k in rows[0]["stages"]] if rows else []
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GB RAM, "
+        f"Python {platform.python_version()}, {platform.system()}. Written by `make bench` "
+        "(`python -m lib bench`); raw numbers in results.json.",
+        "",
+        "Corpus: synthetic articles from `lib/benchgen.py` (fixed seed; about 230 words each: a headline, "
+        "byline, date, a lead and six body paragraphs drawn from templates, plus a closing line). Short "
+        "articles keep the whole benchmark, three sizes with a cold build, a floor and an incremental "
+        "build each, within 15 minutes on 2 cores; cost per token is what scales.",
+        "",
+        "| documents | tokens | build s | extraction s | spaCy floor s | ratio | n_process | docs/s | tokens/s "
+        "| cross-doc s | +1 article s | +1 article % | peak RSS MB (build) | peak RSS MB (floor) | store MB |",
+        "|" + "---:|" * 15,
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['documents']:,} | {r['tokens']:,} | {r['build_seconds']:.1f} | {r['stages'].get('extract', 0):.1f} "
+            f"| {r['floor_seconds']:.1f} | {r['ratio']:.2f} | {r['n_process']} | {r['docs_per_s']:.1f} "
+            f"| {r['tokens_per_s']:,.0f} | {r['cross_document_seconds']:.1f} | {r['incremental_seconds']:.1f} "
+            f"| {r['incremental_pct']:.1f} | {r['build_peak_mb']:,.0f} | {r['floor_peak_mb']:,.0f} | {r['store_mb']:.1f} |"
+        )
+    lines += ["", "Seconds per 1,000 documents, per step (a rising row means a step grows faster than the corpus):", "",
+              "| step | " + " | ".join(f"{r['documents']:,} docs" for r in rows) + " |",
+              "|---|" + "---:|" * len(rows)]
+    for name in stage_names:
+        lines.append(f"| {name} | " + " | ".join(
+            f"{1000 * r['stages'].get(name, 0) / r['documents']:.2f}" for r in rows) + " |")
+    lines += ["", "After adding one article (warm caches), seconds per step:", "",
+              "| step | " + " | ".join(f"{r['documents']:,} docs" for r in rows) + " |",
+              "|---|" + "---:|" * len(rows)]
+    for name in stage_names:
+        lines.append(f"| {name} | " + " | ".join(f"{r['incremental_stages'].get(name, 0):.2f}" for r in rows) + " |")
+    lines += ["", "## Targets", ""] + _verdicts(rows)
+    return "\n".join(lines) + "\n"
+
+
+def _verdicts(rows: list[dict[str, Any]]) -> list[str]:
+    def met(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    out = []
+    at_1000 = next((r for r in rows if r["documents"] >= 1000), None)
+    if at_1000:
+        out.append(f"- Extraction / spaCy floor <= 1.5 at {at_1000['documents']:,} documents: "
+                   f"{at_1000['ratio']:.2f}, {met(at_1000['ratio'] <= 1.5)}.")
+        out.append(f"- Adding one article costs <= 10% of the full build at {at_1000['documents']:,} documents: "
+                   f"{at_1000['incremental_pct']:.1f}%, {met(at_1000['incremental_pct'] <= 10)}.")
+    if len(rows) >= 2:
+        small, large = rows[0], rows[-1]
+        growth = (large["build_seconds"] / large["documents"]) / (small["build_seconds"] / small["documents"])
+        out.append(f"- Linear cost: build seconds per document at {large['documents']:,} vs {small['documents']:,} "
+                   f"documents: x{growth:.2f} ({met(growth <= 1.5)}; x1 is linear, fixed costs make small corpora dearer).")
+        for name in large["stages"]:
+            per_small = small["stages"].get(name, 0) / small["documents"]
+            per_large = large["stages"].get(name, 0) / large["documents"]
+            if per_small > 0 and per_large / per_small > 2 and large["stages"][name] > 5:
+                out.append(f"  - step `{name}` grows faster than the corpus: {1000 * per_small:.2f} -> "
+                           f"{1000 * per_large:.2f} s per 1,000 documents.")
+        mem = large["build_peak_mb"] / small["build_peak_mb"]
+        store_growth = large["store_mb"] - small["store_mb"]
+        out.append(f"- Flat memory: peak RSS {small['build_peak_mb']:,.0f} MB at {small['documents']:,} documents, "
+                   f"{large['build_peak_mb']:,.0f} MB at {large['documents']:,} (x{mem:.2f}; the store grew by "
+                   f"{store_growth:.1f} MB).")
+    multi = [r for r in rows if r["n_process"] > 1]
+    if multi:
+        out.append(f"- Both cores: parsing used n_process={multi[0]['n_process']} from {PARALLEL_FROM} documents on.")
+    return out
+
+
+def plot(results: list[dict[str, Any]], path: Path) -> None:
+    """Time and peak memory against corpus size, log-log, with the spaCy floor for reference."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r["documents"] for r in results]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    left.plot(sizes, [r["build_seconds"] for r in results], "o-", label="whole build")
+    left.plot(sizes, [r["stages"].get("extract", 0) for r in results], "s-", label="per-document extraction")
+    left.plot(sizes, [r["floor_seconds"] for r in results], "^--", label="bare spaCy floor")
+    left.plot(sizes, [r["incremental_seconds"] for r in results], "d-", label="+1 article, warm caches")
+    left.set(xscale="log", yscale="log", xlabel="documents", ylabel="seconds", title="Time")
+    left.legend(fontsize=8)
+    right.plot(sizes, [r["build_peak_mb"] for r in results], "o-", label="build")
+    right.plot(sizes, [r["floor_peak_mb"] for r in results], "^--", label="bare spaCy floor")
+    right.plot(sizes, [r["store_mb"] for r in results], "s:", label="store file")
+    right.set(xscale="log", xlabel="documents", ylabel="MB", title="Peak RSS (process + children)")
+    right.set_ylim(bottom=0)
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(sizes: list[int], out: Path) -> None:
+    """Measure each size, then write results.md, results.json and scaling.png into `out`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    started = time.perf_counter()
+    scratch = Path(tempfile.mkdtemp(prefix="workbook-bench-"))  # corpora and stores: not results
+    try:
+        for size in sizes:
+            print(f"bench: {size} documents...", file=sys.stderr, flush=True)
+            results.append(_run_size(size, scratch))
+            _report_progress(results[-1], started)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (out / "results.md").write_text(results_markdown(results), encoding="utf-8")
+    plot(results, out / "scaling.png")
+
+
+def _report_progress(result: dict[str, Any], started: float) -> None:
+    r = {**result, **_derived(result)}
+    print(f"bench: {r['documents']} documents: build {r['build_seconds']:.1f}s, ratio {r['ratio']:.2f}, "
+          f"+1 article {r['incremental_pct']:.1f}%, peak {r['build_peak_mb']:.0f} MB "
+          f"({time.perf_counter() - started:.0f}s so far)", file=sys.stderr, flush=True)
