@@ -159,6 +159,7 @@ class AliasBook:
         return self.index.get(fold(text))
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(name: str) -> str:
     """Comparison key: accents off, lower case, hyphens/dots as spaces, no leading 'the', no possessive.
 
@@ -806,6 +807,10 @@ def name_similarity(a: str, b: str) -> float:
     return float(fuzz.ratio(fold(a).replace(" ", ""), fold(b).replace(" ", "")))
 
 
+def _initials(name: str) -> tuple[str, ...]:
+    return tuple(t[0] for t in fold(name).split())
+
+
 def same_name(a: str, b: str, threshold: float = FUZZY_THRESHOLD) -> bool:
     """Spelling variants of one person (see `name_similarity`)."""
     if fold(a) == fold(b):
@@ -825,16 +830,27 @@ class Registry:
     kind_of: dict[str, str] = field(default_factory=dict)
     merges: list[dict[str, Any]] = field(default_factory=list)
     threshold: float = FUZZY_THRESHOLD
+    _memo: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
+    _memo_of: tuple[int, int] = (0, -1)
 
     def canonical(self, name: str | None) -> str | None:
         """The canonical name of a document-level name (or of any spelling the registry knows).
 
         Unknown names still go through the alias file and the fuzzy rule, so a claim's source the
-        mentions never saw lands on the same actor when it can.
+        mentions never saw lands on the same actor when it can. Answers are remembered: every claim
+        of a large corpus asks, and most ask about the same few names.
         """
         if name is None or not str(name).strip():
             return None
         name = str(name).strip()
+        state = (id(self.canonical_of), len(self.canonical_of))
+        if state != self._memo_of:  # the registry changed since: forget
+            self._memo, self._memo_of = {}, state
+        if name not in self._memo:
+            self._memo[name] = self._canonical(name)
+        return self._memo[name]
+
+    def _canonical(self, name: str) -> str | None:
         if name in self.canonical_of:
             return self.canonical_of[name]
         key = fold(name)
@@ -880,12 +896,17 @@ def build_registry(mentions: pd.DataFrame, threshold: float = FUZZY_THRESHOLD) -
     kinds = mentions.groupby("name")["kind"].agg(lambda k: Counter(k).most_common(1)[0][0]).to_dict()
     names = sorted(counts, key=lambda n: (n not in book.by_name, -counts[n], n))
     canon: dict[str, str] = {}
+    # Blocking: name_similarity is 0 unless the initials agree, so a name is compared only with the
+    # known names sharing its initials (alias-file people first, then canonical names as they come).
+    candidates: dict[tuple[str, ...], dict[str, None]] = {}
+    for entry in book.entries:
+        if entry.kind == "person":
+            candidates.setdefault(_initials(entry.name), {})[entry.name] = None
     for name in names:
         kind = kinds[name]
         target, rule, score = name, None, None
         if name not in book.by_name and kind == "person" and len(_name_tokens(name)) >= 2:
-            known = [e.name for e in book.entries if e.kind == "person"] + list(dict.fromkeys(canon.values()))
-            for other in dict.fromkeys(known):
+            for other in list(candidates.get(_initials(name), ())):
                 if other in book.by_name or (kinds.get(other, registry.kind_of.get(other)) == "person" and len(_name_tokens(other)) >= 2):
                     sim = name_similarity(name, other)
                     if fold(name) == fold(other) or sim >= threshold:
@@ -893,6 +914,7 @@ def build_registry(mentions: pd.DataFrame, threshold: float = FUZZY_THRESHOLD) -
                         registry.kind_of.setdefault(other, "person")
                         break
         canon[name] = target
+        candidates.setdefault(_initials(target), {}).setdefault(target, None)
         registry.kind_of.setdefault(target, kind)
         if rule:
             registry.merges.append({"alias": name, "canonical": target, "rule": rule, "score": round(score, 1),

@@ -19,7 +19,7 @@ import csv
 import hashlib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -349,6 +349,8 @@ def _build_attribution(rule: str, head: Token, verb: str, strength: int, anchor:
                        prior: tuple[tuple[str, str], ...] = ()) -> Attribution | None:
     doc = head.doc
     attribution = _make_attribution(rule, head, verb, strength, anchor, mentions, previous_person)
+    if attribution is None:
+        return None
     attribution.head_idx = head.idx
     earlier = _definite_anaphor(head, prior)
     if earlier is not None:
@@ -371,7 +373,7 @@ def _definite_anaphor(head: Token, prior: tuple[tuple[str, str], ...]) -> str | 
 
 
 def _make_attribution(rule: str, head: Token, verb: str, strength: int, anchor: Token,
-                      mentions: list[dict[str, Any]], previous_person: str | None) -> Attribution:
+                      mentions: list[dict[str, Any]], previous_person: str | None) -> Attribution | None:
     doc = head.doc
     span = _source_span(head)
     text = doc[span[0]:span[1]].text
@@ -384,9 +386,24 @@ def _make_attribution(rule: str, head: Token, verb: str, strength: int, anchor: 
         if inner is None:
             return Attribution(rule, text, None, [], True, verb, strength, anchor)
         return Attribution(rule, text, _resolve_name(inner, mentions), [], False, verb, strength, anchor)
+    if _abstract_subject(head, mentions):
+        return None
     name = _resolve_name(head, mentions)
     co = [_resolve_name(c, mentions) for c in head.conjuncts]
     return Attribution(rule, text, name, [c for c in co if c != name], False, verb, strength, anchor)
+
+
+def _abstract_subject(head: Token, mentions: list[dict[str, Any]]) -> bool:
+    """A common noun that names no one ("the involvement of X signals", "the risks suggest").
+
+    Only a head that is neither an actor mention nor a noun that can speak (lib/data/claim_cues.yaml
+    `source_nouns`) is dropped: any doubt keeps the attribution.
+    """
+    if head.pos_ != "NOUN" or head.lemma_.lower() in cues()["source_nouns"] or head.lower_ in cues()["source_nouns"]:
+        return False
+    if any(c.dep_ == "appos" and c.pos_ == "PROPN" for c in head.children):
+        return False
+    return not any(m["char_start"] <= head.idx < m["char_end"] for m in mentions)
 
 
 def find_attributions(unit: Span, mentions: list[dict[str, Any]], previous_person: str | None,
@@ -969,15 +986,20 @@ def origin_of(row: Mapping[str, Any], outlets: Mapping[str, str | None]) -> str:
     return f"unattributed: {where}"
 
 
-def independent_origins(group: pd.DataFrame, outlets: Mapping[str, str | None]) -> list[str]:
+def independent_origins(group: pd.DataFrame | Iterable[Mapping[str, Any]],
+                        outlets: Mapping[str, str | None]) -> list[str]:
     """Distinct origins of a cluster's claims (see `origin_of`); within one document, an unattributed
     restatement of a figure the same document attributes to a named source adds no origin (it is
     the author repeating that source)."""
+    records = group.to_dict(orient="records") if isinstance(group, pd.DataFrame) else list(group)
+    by_document: dict[str, list[Mapping[str, Any]]] = {}
+    for record in records:
+        by_document.setdefault(record["doc_id"], []).append(record)
     origins: set[str] = set()
-    for _, rows in group.groupby("doc_id", sort=True):
-        records = rows.to_dict(orient="records")
-        named = {origin_of(r, outlets) for r in records if isinstance(r.get("source"), str) and r.get("source")}
-        origins |= named or {origin_of(r, outlets) for r in records}
+    for doc_id in sorted(by_document):
+        rows = by_document[doc_id]
+        named = {origin_of(r, outlets) for r in rows if isinstance(r.get("source"), str) and r.get("source")}
+        origins |= named or {origin_of(r, outlets) for r in rows}
     return sorted(origins)
 
 
@@ -1015,56 +1037,73 @@ def cluster_claims(claims: pd.DataFrame, outlets: Mapping[str, str | None]) -> t
         else (f"{r.event_key}|{r.modality}|{r.polarity}" if isinstance(r.event_key, str) else f"single:{r.claim_id}")
         for r in claims.itertuples()
     ]
+    claims = claims.reset_index(drop=True)
+    records = claims.to_dict(orient="records")
+    blocks: dict[str, list[int]] = {}
+    for i, block in enumerate(claims["_block"]):
+        blocks.setdefault(block, []).append(i)
     members: dict[str, list[int]] = {}
-    for block, group in claims.groupby("_block", sort=True):
-        clusters: list[list[int]] = []
-        order = group.assign(_lo=[_interval(a, b)[0] for a, b in zip(group.value_low, group.value_high)]) \
-            .sort_values(["_lo", "doc_id", "char_start", "claim_id"])
-        for index, row in order.iterrows():
-            has_value = isinstance(row.value_text, str)
-            placed = False
-            for cluster in clusters:
-                if not has_value or all(compatible((row.value_low, row.value_high),
-                                                   (claims.at[j, "value_low"], claims.at[j, "value_high"])) for j in cluster):
-                    if has_value or str(block).startswith("event:"):
-                        cluster.append(index)
-                        placed = True
-                        break
-            if not placed:
-                clusters.append([index])
+    for block in sorted(blocks):  # plain Python: thousands of small blocks, pandas per block is slow
+        order = sorted(blocks[block], key=lambda i: (_interval(records[i]["value_low"], records[i]["value_high"])[0],
+                                                     records[i]["doc_id"], records[i]["char_start"], records[i]["claim_id"]))
+        clusters = _complete_link([(i, records[i]) for i in order], block)
         for cluster in clusters:
-            cid = _cluster_id([claims.at[j, "claim_id"] for j in cluster])
-            members[cid] = cluster
-    claims["cluster_id"] = None
-    for cid, rows in members.items():
-        claims.loc[rows, "cluster_id"] = cid
-    table_rows = [_cluster_row(cid, claims.loc[rows], outlets) for cid, rows in members.items()]
+            members[_cluster_id([records[j]["claim_id"] for j in cluster])] = cluster
+    cluster_of = {j: cid for cid, rows in members.items() for j in rows}
+    claims["cluster_id"] = [cluster_of.get(j) for j in range(len(claims))]
+    table_rows = [_cluster_row(cid, [records[j] for j in rows], outlets) for cid, rows in members.items()]
     clusters_df = pd.DataFrame(table_rows)
     clusters_df = _flag_contradictions(clusters_df, claims)
     return claims.drop(columns=["_block"]), clusters_df.sort_values("cluster_id").reset_index(drop=True)
 
 
-def _cluster_row(cid: str, group: pd.DataFrame, outlets: Mapping[str, str | None]) -> dict[str, Any]:
+def _complete_link(ordered: list[tuple[int, Mapping[str, Any]]], block: str) -> list[list[int]]:
+    """Clusters of one block: each figure joins the first cluster every member of which it is
+    compatible with. Compatibility with all members reduces to two numbers per cluster (the lowest
+    stated top and the highest stated bottom), so each test is O(1) whatever the cluster's size."""
+    clusters: list[list[int]] = []
+    bounds: list[tuple[float, float]] = []  # (min of members' highs, max of members' lows)
+    for index, row in ordered:
+        has_value = isinstance(row.get("value_text"), str)
+        low, high = _interval(row.get("value_low"), row.get("value_high"))
+        placed = False
+        for k, (min_high, max_low) in enumerate(bounds):
+            fits = not has_value or (low * (1 - COMPATIBLE_SLACK) <= min_high * (1 + COMPATIBLE_SLACK)
+                                     and max_low * (1 - COMPATIBLE_SLACK) <= high * (1 + COMPATIBLE_SLACK))
+            if fits and (has_value or block.startswith("event:")):
+                clusters[k].append(index)
+                bounds[k] = (min(min_high, high), max(max_low, low))
+                placed = True
+                break
+        if not placed:
+            clusters.append([index])
+            bounds.append((high, low))
+    return clusters
+
+
+def _cluster_row(cid: str, group: list[Mapping[str, Any]], outlets: Mapping[str, str | None]) -> dict[str, Any]:
     origins = independent_origins(group, outlets)
-    first = group.sort_values(["doc_id", "char_start"]).iloc[0]
-    lows = [v for v in group.value_low if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    highs = [v for v in group.value_high if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    has_value = isinstance(first.value_text, str)
+    first = min(group, key=lambda r: (r["doc_id"], r["char_start"]))
+    lows = [v for v in (r.get("value_low") for r in group) if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    highs = [v for v in (r.get("value_high") for r in group) if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    has_value = isinstance(first.get("value_text"), str)
     low = min(lows) if lows else None
     high = None if (has_value and len(highs) < len(group)) else (max(highs) if highs else None)
     if has_value:
-        thing = first.unit_category or first.unit or "figure"
-        summary = f"{quantities.describe_range(low, high)} {thing} ({first.modality})"
+        thing = first.get("unit_category") or first.get("unit") or "figure"
+        summary = f"{quantities.describe_range(low, high)} {thing} ({first['modality']})"
     else:
         from lib.text import snippet
 
-        summary = snippet(first.sentence, 120)
+        summary = snippet(first["sentence"], 120)
     note = "single source: " + origins[0] if len(origins) == 1 else f"{len(origins)} independent origins"
-    return {"cluster_id": cid, "summary": summary, "event_key": first.event_key, "modality": first.modality,
-            "value_low": low, "value_high": high, "n_claims": len(group), "n_documents": group.doc_id.nunique(),
+    return {"cluster_id": cid, "summary": summary, "event_key": first.get("event_key"), "modality": first.get("modality"),
+            "value_low": low, "value_high": high, "n_claims": len(group),
+            "n_documents": len({r["doc_id"] for r in group}),
             "n_independent_sources": len(origins), "origins": origins, "contradiction": False, "note": note,
-            "_troop": bool(group.is_troop_estimate.any()), "_has_value": has_value,
-            "_polarity": first.polarity, "_dates": [d for d in (_as_date(x) for x in group.as_of) if d]}
+            "_troop": any(r.get("is_troop_estimate") is True or r.get("is_troop_estimate") == 1 for r in group),
+            "_has_value": has_value,
+            "_polarity": first.get("polarity"), "_dates": [d for d in (_as_date(r.get("as_of")) for r in group) if d]}
 
 
 def _flag_contradictions(clusters: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:

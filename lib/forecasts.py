@@ -22,7 +22,9 @@ the same question: 'yes' = the target event happened.
 
 from __future__ import annotations
 
+import bisect
 import csv
+import heapq
 import hashlib
 import json
 import re
@@ -1297,16 +1299,36 @@ def forecast_terms(row: dict[str, Any]) -> set[str]:
     return terms
 
 
-def _actors_in(mentions: pd.DataFrame, doc_id: str, start: int, end: int, registry: Any) -> set[str]:
-    if mentions.empty:
-        return set()
-    inside = mentions[(mentions["doc_id"] == doc_id) & (mentions["char_start"] >= start) & (mentions["char_end"] <= end)]
-    names = set()
-    for name in inside["name"]:
+MAX_EVIDENCE_PER_FORECAST = 5
+MentionIndex = dict[str, tuple[list[int], list[int], list[str]]]
+
+
+def _mention_index(mentions: pd.DataFrame, registry: Any) -> MentionIndex:
+    """Per document, mention starts (sorted), ends and canonical names: a span's actors are then
+    found by bisection instead of scanning every mention of the corpus for every sentence."""
+    index: MentionIndex = {}
+    if mentions is None or mentions.empty:
+        return index
+    rows = sorted(zip(mentions["doc_id"], mentions["char_start"], mentions["char_end"], mentions["name"]),
+                  key=lambda r: (r[0], int(r[1]), int(r[2])))
+    for doc_id, start, end, name in rows:
         canonical = registry.canonical(name) if registry is not None else name
-        if canonical:
-            names.add(canonical)
-    return names
+        starts, ends, names = index.setdefault(doc_id, ([], [], []))
+        starts.append(int(start))
+        ends.append(int(end))
+        names.append(canonical)
+    return index
+
+
+def _actors_in(index: MentionIndex, doc_id: str, start: int, end: int) -> set[str]:
+    if doc_id not in index:
+        return set()
+    starts, ends, names = index[doc_id]
+    found = set()
+    for i in range(bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)):
+        if ends[i] <= end and names[i]:
+            found.add(names[i])
+    return found
 
 
 def suggest_evidence(forecasts: pd.DataFrame, claims: pd.DataFrame, mentions: pd.DataFrame,
@@ -1317,38 +1339,50 @@ def suggest_evidence(forecasts: pd.DataFrame, claims: pd.DataFrame, mentions: pd
     The relation is a suggestion: 'supports' when a reported (not planned or possible) claim
     carries the predicted event and the forecast said it would happen, 'contradicts' when it
     said it would not; otherwise 'related'. Documents without a date cannot be ordered and are
-    skipped rather than guessed.
+    skipped rather than guessed. Candidates come from an index of claim terms, not from every
+    claim of the corpus, so the cost follows the pairs that share a term. Each forecast keeps its
+    MAX_EVIDENCE_PER_FORECAST best candidates (reports before mere relations, then the most shared
+    terms and actors, then the earliest): in a large corpus "North Korea" and "troops" are in
+    every other sentence, and a thousand weak links per forecast would bury the telling ones.
     """
     columns = FORECAST_EVIDENCE.column_names
     if forecasts.empty or claims is None or claims.empty:
         return pd.DataFrame(columns=columns)
-    claim_rows = claims.to_dict(orient="records")
-    claim_actors = {c["claim_id"]: _actors_in(mentions, c["doc_id"], int(c["char_start"]), int(c["char_end"]), registry)
-                    for c in claim_rows}
-    claim_terms = {c["claim_id"]: {stem(w) for w in str(c.get("sentence") or "").split()} |
+    index = _mention_index(mentions, registry)
+    claim_rows = [c for c in claims.to_dict(orient="records") if published.get(c["doc_id"]) is not None]
+    claim_actors = [_actors_in(index, c["doc_id"], int(c["char_start"]), int(c["char_end"])) for c in claim_rows]
+    claim_terms = [{stem(w) for w in str(c.get("sentence") or "").split()} |
                    ({stem(str(c["unit"]))} if isinstance(c.get("unit"), str) and c.get("unit") else set())
-                   for c in claim_rows}
+                   for c in claim_rows]
+    by_term: dict[str, list[int]] = {}
+    for k, terms in enumerate(claim_terms):
+        for term in terms:
+            by_term.setdefault(term, []).append(k)
     rows = []
     for f in forecasts.to_dict(orient="records"):
         made = published.get(f["doc_id"])
         if made is None:
             continue
-        f_actors = _actors_in(mentions, f["doc_id"], int(f["char_start"]), int(f["char_end"]), registry)
+        f_actors = _actors_in(index, f["doc_id"], int(f["char_start"]), int(f["char_end"]))
         f_terms = forecast_terms(f)
         if not f_actors or not f_terms:
             continue
-        for c in claim_rows:
-            later = published.get(c["doc_id"])
-            if later is None or later <= made:
+        found = []
+        for k in {k for term in f_terms for k in by_term.get(term, ())}:
+            c = claim_rows[k]
+            if published[c["doc_id"]] <= made:
                 continue
-            actors_shared = sorted(f_actors & claim_actors[c["claim_id"]])
-            terms_shared = sorted(f_terms & claim_terms[c["claim_id"]])
-            if not actors_shared or not terms_shared:
-                continue
-            relation, reason = _relation(f, c, terms_shared)
+            actors_shared = f_actors & claim_actors[k]
+            if actors_shared:  # rank first, explain later: only the kept few get a reason
+                terms_shared = f_terms & claim_terms[k]
+                found.append(((c.get("modality") != "reported", -len(terms_shared), -len(actors_shared),
+                               published[c["doc_id"]], c["claim_id"]), k, actors_shared, terms_shared))
+        for _, k, actors_shared, terms_shared in heapq.nsmallest(MAX_EVIDENCE_PER_FORECAST, found):
+            c = claim_rows[k]
+            relation, reason = _relation(f, c, sorted(terms_shared))
             rows.append({"forecast_id": f["forecast_id"], "claim_id": c["claim_id"], "doc_id": c["doc_id"],
-                         "relation": relation, "shared_actors": actors_shared, "shared_terms": terms_shared,
-                         "reason": reason})
+                         "relation": relation, "shared_actors": sorted(actors_shared),
+                         "shared_terms": sorted(terms_shared), "reason": reason})
     return pd.DataFrame(rows, columns=columns).sort_values(["forecast_id", "claim_id"]).reset_index(drop=True) \
         if rows else pd.DataFrame(columns=columns)
 

@@ -301,13 +301,19 @@ def join_names(names: list[str], limit: int = 4) -> str:
 
 
 def source_label(row: dict[str, Any], outlets: dict[str, str] | None = None) -> str:
-    """Who stands behind a claim, for prose: the canonical actor, else as written, else the
-    publishing outlet when the article speaks in its own voice, else 'unattributed'."""
-    named = _text(row.get("source")) or _text(row.get("source_text"))
+    """Who stands behind a claim, for prose: the canonical actor; else the words as written,
+    marked unnamed when they name no one ("Reports (unnamed, in NBC News)"); else the publishing
+    outlet when the article speaks in its own voice; else 'unattributed'."""
+    named = _text(row.get("source"))
     if named:
         return named
     outlet = (outlets or {}).get(row.get("doc_id"))
-    return f"{outlet}, own reporting" if outlet else "unattributed"
+    written = _text(row.get("source_text"))
+    if written and row.get("attribution") == "anonymous":
+        return f"{written} (unnamed, in {outlet})" if outlet else f"{written} (unnamed)"
+    if written:
+        return written
+    return f"{outlet} (own reporting)" if outlet else "unattributed"
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -470,6 +476,9 @@ def _troops_with_dates(inputs: Inputs) -> pd.DataFrame:
     published = {r["doc_id"]: to_date(r.get("published")) for r in inputs.documents.to_dict(orient="records")}
     troops["effective_date"] = [to_date(a) or published.get(d)
                                 for a, d in zip(col(troops, "as_of"), col(troops, "doc_id"))]
+    if "attribution" not in troops.columns:  # troop_estimates does not repeat it: take the claim's
+        attribution = dict(zip(col(inputs.claims, "claim_id"), col(inputs.claims, "attribution")))
+        troops["attribution"] = [attribution.get(i) for i in col(troops, "claim_id")]
     troops["who"] = [source_label(r, _outlets(inputs)) for r in troops.to_dict(orient="records")]
     # The cluster is the claim's: take it from claims when the troop table does not carry it.
     by_claim = dict(zip(col(inputs.claims, "claim_id"), col(inputs.claims, "cluster_id")))
@@ -691,6 +700,20 @@ def _judgment(topic: str, clause: str, support: pd.DataFrame, grades: pd.DataFra
             "doc_ids": doc_ids}
 
 
+MODALITY_ADJECTIVE = {"reported": "reported", "planned": "planned", "possible": "projected"}
+
+
+def _corroborated_clause(claim: dict[str, Any], n_documents: int) -> str:
+    """A cluster in words a reader can check: the figure as written and one sentence stating it."""
+    example = snippet(str(claim.get("sentence") or ""), 140).rstrip(".")
+    figure = " ".join(w for w in (_text(claim.get("value_text")), _text(claim.get("unit"))) if w)
+    agree = f"{n_documents} documents agree, e.g. “{example}”"
+    if figure:
+        kind = MODALITY_ADJECTIVE.get(_text(claim.get("modality")) or "", "stated")
+        return f"the {kind} figure of {figure} holds ({agree})"
+    return f"the claim holds ({agree})"
+
+
 def key_judgments(inputs: Inputs, claims: pd.DataFrame, grades: pd.DataFrame,
                   rec: dict[str, Any]) -> pd.DataFrame:
     """Troop judgments from the reconciliation, then the most corroborated other claim clusters."""
@@ -724,8 +747,7 @@ def key_judgments(inputs: Inputs, claims: pd.DataFrame, grades: pd.DataFrame,
             members = claims[col(claims, "cluster_id") == cluster["cluster_id"]]
             if members.empty or set(members["claim_id"]) & used or cluster["_d"] < 2:
                 continue
-            summary = _text(cluster.get("summary")) or snippet(str(members.iloc[0]["sentence"]), 140)
-            clause = f"the claim “{summary.rstrip('.')}” is accurate ({int(cluster['_d'])} documents agree)"
+            clause = _corroborated_clause(members.iloc[0].to_dict(), int(cluster["_d"]))
             rows.append(_judgment("corroborated claim", clause, members, grades))
             used.update(members["claim_id"])
     for rank, row in enumerate(rows, start=1):
