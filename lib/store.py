@@ -74,6 +74,9 @@ def write_table(
         # 30,000 rows take minutes. Object columns keep Python values (None, dates, lists) as they are.
         frame = pd.DataFrame({name: pd.Series([_clean_value(r.get(name)) for r in records], dtype=object)
                               for name in declared})
+        # DuckDB types an object column from a sample of its rows; a column that is NULL in the
+        # sample and text further down would fail, so the sample is the whole frame.
+        con.execute(f"SET pandas_analyze_sample = {max(len(frame), 1)}")
         con.register("_rows_to_write", frame)
         try:
             con.execute(f'INSERT INTO "{table.name}" SELECT * FROM _rows_to_write')

@@ -32,6 +32,16 @@ def test_reads_are_sorted_by_the_declared_order_and_nan_becomes_null(tmp_path):
     assert out["day"].isna().sum() == 2
 
 
+def test_a_column_null_for_thousands_of_rows_then_filled_is_written(tmp_path):
+    """DuckDB types object columns from a sample; the first value may come after it."""
+    con = store.connect(tmp_path / "w.duckdb")
+    rows = [{"thing_id": f"t{i:05d}", "n": None, "day": None, "tags": None} for i in range(3000)]
+    rows[-1].update(n=7, day="2024-11-05", tags=["late"])
+    assert store.write_table(con, THINGS, rows) == 3000
+    out = store.read_table(con, THINGS, where="n IS NOT NULL")
+    assert list(out["thing_id"]) == ["t02999"] and list(out["tags"][0]) == ["late"]
+
+
 def test_undeclared_columns_are_refused(tmp_path):
     con = store.connect(tmp_path / "w.duckdb")
     with pytest.raises(ValueError, match="undeclared"):
