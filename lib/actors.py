@@ -37,6 +37,7 @@ from rapidfuzz import fuzz
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from lib.nlp import doc_text
 from lib.schema import table
 from lib.text import Document, paragraphs_with_offsets
 
@@ -475,7 +476,7 @@ def _sentence_bounds(parsed: Doc, token_index: int, paragraphs: list[tuple[int, 
         if p_start <= position < p_end:
             start, end = max(start, p_start), min(end, p_end)
             break
-    while end > start and parsed.text[end - 1].isspace():
+    while end > start and doc_text(parsed)[end - 1].isspace():
         end -= 1
     return start, end
 

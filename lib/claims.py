@@ -30,6 +30,7 @@ import pandas as pd
 import yaml
 from spacy.tokens import Doc, Span, Token
 
+from lib.nlp import doc_text
 from lib import quantities
 from lib.schema import table
 from lib.text import Document
@@ -534,7 +535,7 @@ def _adjacent_counted_noun(parsed: Doc, end_char: int) -> Token | None:
     """The counted noun right after a figure when the parse did not attach it ("Between 2,000 and
     3,000 North Korean troops" parses the noun as a second object of "between"). Only nouns of the
     counted-noun vocabulary, past adjectives and nationality words."""
-    span = parsed.char_span(end_char, min(end_char + 60, len(parsed.text)), alignment_mode="expand")
+    span = parsed.char_span(end_char, min(end_char + 60, len(doc_text(parsed))), alignment_mode="expand")
     if span is None:
         return None
     for token in span:

@@ -41,6 +41,7 @@ import yaml
 from spacy.tokens import Doc, Span, Token
 
 from lib import horizons
+from lib.nlp import doc_text
 from lib.schema import table
 from lib.text import Document, paragraphs_with_offsets
 
@@ -344,11 +345,27 @@ def line_bounds(text: str, position: int) -> tuple[int, int]:
     return start, (end if end >= 0 else len(text))
 
 
+def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """(start_char, end_char) of each token's sentence, computed once per document.
+
+    `Token.sent` walks the document's sentences on every call; the exclusion rules ask for it
+    tens of times per token, which made forecast extraction the slowest per-document step.
+    """
+    bounds = doc.user_data.get("workbook_sentence_bounds")
+    if bounds is None or len(bounds) != len(doc):
+        bounds = [(0, 0)] * len(doc)
+        for sent in doc.sents:
+            for i in range(sent.start, sent.end):
+                bounds[i] = (sent.start_char, sent.end_char)
+        doc.user_data["workbook_sentence_bounds"] = bounds
+    return bounds
+
+
 def _segment(head: Token) -> tuple[int, int]:
     """The part of the head's sentence that lies on the head's line."""
-    sent = head.sent
-    line_start, line_end = line_bounds(head.doc.text, head.idx)
-    return max(sent.start_char, line_start), min(sent.end_char, line_end)
+    sent_start, sent_end = _sentence_bounds(head.doc)[head.i]
+    line_start, line_end = line_bounds(doc_text(head.doc), head.idx)
+    return max(sent_start, line_start), min(sent_end, line_end)
 
 
 def _on_line(token: Token, head: Token) -> bool:
@@ -358,15 +375,15 @@ def _on_line(token: Token, head: Token) -> bool:
 
 def _is_question(head: Token) -> bool:
     start, end = _segment(head)
-    text = head.doc.text[start:end].rstrip().rstrip("\"”’'»)")
+    text = doc_text(head.doc)[start:end].rstrip().rstrip("\"”’'»)")
     return text.endswith("?")
 
 
 def _is_heading(head: Token) -> bool:
     """A line with no final punctuation and few words: a headline, subheading or link text.
     Headlines restate the body (and are often questions); the body's sentence is the forecast."""
-    start, end = line_bounds(head.doc.text, head.idx)
-    line = head.doc.text[start:end].strip()
+    start, end = line_bounds(doc_text(head.doc), head.idx)
+    line = doc_text(head.doc)[start:end].strip()
     return bool(line) and line[-1] not in ".!?\"”’'»:;)" and len(line.split()) <= 20
 
 
@@ -452,7 +469,7 @@ def _clause_span(cand: Candidate, other_heads: set[int] = frozenset()) -> tuple[
     end = max(t.idx + len(t.text) for t in tokens)
     seg_start, seg_end = _segment(cand.head)
     start, end = max(start, seg_start), min(end, seg_end)
-    text = cand.head.doc.text
+    text = doc_text(cand.head.doc)
     while start < end and text[start] in "\"“”‘’' [":  # quote marks around a clause are not part of it
         start += 1
     while end > start and text[end - 1] in "\"“”‘’' ,":
@@ -467,7 +484,7 @@ def _short_phrase(token: Token | None, limit: int = 8) -> str | None:
     for child in token.children:
         if child.dep_ in {"relcl", "acl", "appos", "advcl"} or (child.dep_ == "prep" and child.i > token.i + 3):
             skip.update(t.i for t in child.subtree)
-    line = line_bounds(token.doc.text, token.idx)
+    line = line_bounds(doc_text(token.doc), token.idx)
     words = [t for t in token.subtree if t.i not in skip and not t.is_punct and line[0] <= t.idx < line[1]]
     while words and words[0].dep_ == "det" and words[0].lower_ in {"the", "a", "an"}:
         words = words[1:]
@@ -475,7 +492,7 @@ def _short_phrase(token: Token | None, limit: int = 8) -> str | None:
     if not words:
         return None
     doc = token.doc
-    return doc.text[words[0].idx: words[-1].idx + len(words[-1].text)].strip(" \"“”‘’'")
+    return doc_text(doc)[words[0].idx: words[-1].idx + len(words[-1].text)].strip(" \"“”‘’'")
 
 
 def _subject_of(token: Token | None) -> Token | None:
@@ -561,7 +578,7 @@ def _condition(cand: Candidate) -> tuple[str | None, tuple[int, int] | None]:
             if words and (mark_text in marks or words[-1].lower_ in marks):
                 tokens = [t for t in child.subtree if not t.is_punct]
                 start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-                return cand.head.doc.text[start:end], (start, end)
+                return doc_text(cand.head.doc)[start:end], (start, end)
     return None, None
 
 
@@ -635,7 +652,7 @@ def _phrase_of(token: Token) -> tuple[int, int, str]:
             skip.update(t.i for t in child.subtree)
     tokens = [t for t in token.subtree if t.i not in skip]
     start, end = min(t.idx for t in tokens), max(t.idx + len(t.text) for t in tokens)
-    return start, end, doc.text[start:end]
+    return start, end, doc_text(doc)[start:end]
 
 
 def _named(subject: Token, ctx: Context) -> str | None:
@@ -1300,6 +1317,7 @@ def forecast_terms(row: dict[str, Any]) -> set[str]:
 
 
 MAX_EVIDENCE_PER_FORECAST = 5
+COMMON_TERM_POSTINGS = 500
 MentionIndex = dict[str, tuple[list[int], list[int], list[str]]]
 
 
@@ -1368,7 +1386,12 @@ def suggest_evidence(forecasts: pd.DataFrame, claims: pd.DataFrame, mentions: pd
         if not f_actors or not f_terms:
             continue
         found = []
-        for k in {k for term in f_terms for k in by_term.get(term, ())}:
+        # Candidates come from the forecast's distinctive terms: a term found in more than
+        # COMMON_TERM_POSTINGS claims ("troops" in a large corpus) names no particular event, and
+        # following it would compare every forecast with most claims (quadratic). Common terms
+        # still count as shared terms when ranking the candidates.
+        distinctive = [t for t in f_terms if 0 < len(by_term.get(t, ())) <= COMMON_TERM_POSTINGS]
+        for k in {k for term in distinctive for k in by_term[term]}:
             c = claim_rows[k]
             if published[c["doc_id"]] <= made:
                 continue

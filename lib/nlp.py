@@ -82,6 +82,15 @@ def _save(path: Path, doc: Doc) -> None:
     os.replace(tmp, path)  # atomic: a killed run never leaves a half-written cache entry
 
 
+def doc_text(doc: Doc) -> str:
+    """The document's text, computed once: spaCy's `Doc.text` joins every token on each access,
+    so rules that look at the text around many tokens turned linear work quadratic."""
+    text = doc.user_data.get("workbook_text")
+    if text is None:
+        text = doc.user_data["workbook_text"] = doc.text
+    return text
+
+
 def progress(iterable: Iterable, total: int | None, desc: str, enabled: bool = True) -> Iterable:
     """A tqdm bar on the process's stderr, except inside a notebook kernel.
 
