@@ -1044,8 +1044,9 @@ def role_table(mentions: pd.DataFrame, registry: Registry, documents: pd.DataFra
     rows = []
     if len(mentions) and "role_pattern" in mentions:
         stated = mentions[mentions["role_pattern"].notna()]
+        texts = dict(zip(documents["doc_id"], documents["text"])) if len(documents) else {}
         for r in stated.itertuples():
-            text = _doc_text(documents, r.doc_id) or ""
+            text = texts.get(r.doc_id) or ""
             rows.append({"actor_id": registry.actor_id(r.name), "doc_id": r.doc_id,
                          "char_start": int(r.role_start), "char_end": int(r.role_end), "role": r.role,
                          "affiliation": registry.canonical(r.affiliation) if isinstance(r.affiliation, str) else None,
@@ -1079,15 +1080,18 @@ def link_table(mentions: pd.DataFrame, quotes: pd.DataFrame, registry: Registry,
         for r in ids[ids["affiliation"].notna()].itertuples():
             add(r.actor_id, registry.actor_id(r.affiliation), "affiliated-with", r.doc_id)
     outlets = dict(zip(documents["doc_id"], documents["outlet"])) if "outlet" in documents else {}
+    by_document: dict[str, list[tuple[int, int, str]]] = defaultdict(list)  # one pass, not a scan per quote
+    if len(mentions):
+        for doc_id, start, end, actor_id in zip(ids["doc_id"], ids["char_start"], ids["char_end"], ids["actor_id"]):
+            by_document[doc_id].append((int(start), int(end), actor_id))
     if len(quotes):
         for q in quotes[quotes["speaker_actor_id"].notna()].itertuples():
             outlet = outlets.get(q.doc_id)
             if isinstance(outlet, str) and outlet:
                 add(q.speaker_actor_id, registry.actor_id(outlet), "quoted-by", q.doc_id)
-            if len(mentions):
-                inside = ids[(ids["doc_id"] == q.doc_id) & (ids["char_start"] >= q.char_start) & (ids["char_end"] <= q.char_end)]
-                for about in sorted(set(inside["actor_id"])):
-                    add(q.speaker_actor_id, about, "quotes", q.doc_id)
+            inside = {a for start, end, a in by_document.get(q.doc_id, ()) if start >= q.char_start and end <= q.char_end}
+            for about in sorted(inside):
+                add(q.speaker_actor_id, about, "quotes", q.doc_id)
     rows = [{"actor_a": a, "actor_b": b, "relation": rel, "weight": weights[(a, b, rel)], "doc_ids": sorted(docs)}
             for (a, b, rel), docs in sorted(edges.items())]
     return _frame(rows, ACTOR_LINKS.column_names)
@@ -1439,9 +1443,11 @@ def inputs_check(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     mentions = read_table(con, MENTIONS)
     quotes = read_table(con, quotes_module.QUOTES)
     rows = []
+    mentions_of = {d: g for d, g in mentions.groupby("doc_id")} if len(mentions) else {}
+    quotes_of = {d: g for d, g in quotes.groupby("doc_id")} if len(quotes) else {}
     for doc_id in documents["doc_id"]:
-        own = mentions[mentions["doc_id"] == doc_id]
-        said = quotes[quotes["doc_id"] == doc_id]
+        own = mentions_of.get(doc_id, mentions.iloc[0:0])
+        said = quotes_of.get(doc_id, quotes.iloc[0:0])
         rows.append({"Document": doc_id, "Mentions": len(own), "Actors": own["actor_id"].nunique(),
                      "Direct quotes": int((said["kind"] == "direct").sum()),
                      "Attributed": int(((said["kind"] == "direct") & said["speaker"].notna()).sum()),

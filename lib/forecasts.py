@@ -1748,8 +1748,9 @@ def checks_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     documents = store.read_table(con, ingest.DOCUMENTS, where="status = 'ok'")
     table = store.read_table(con, FORECASTS)
     rows = []
+    table_of = {d: g for d, g in table.groupby("doc_id")} if len(table) else {}
     for doc in documents.to_dict(orient="records"):
-        mine = table[table["doc_id"] == doc["doc_id"]]
+        mine = table_of.get(doc["doc_id"], table.iloc[0:0])
         text = doc["text"]
         clause_ok = all(text[r["char_start"]:r["char_end"]] == r["statement"] for r in mine.to_dict(orient="records"))
         horizon_ok = all(text[int(r["horizon_char_start"]):int(r["horizon_char_end"])] == r["horizon_text"]
