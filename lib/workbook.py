@@ -119,6 +119,6 @@ def execute_in_place(notebooks: tuple[str, ...] = NOTEBOOKS) -> None:
     for notebook in notebooks:
         path = NOTEBOOK_DIR / f"{notebook}.ipynb"
         nb = nbformat.read(path, as_version=4)
-        NotebookClient(nb, timeout=1200, kernel_name="python3",
+        NotebookClient(nb, timeout=1200, kernel_name="python3", record_timing=False,
                        resources={"metadata": {"path": str(NOTEBOOK_DIR)}}).execute()
         nbformat.write(nb, path)
