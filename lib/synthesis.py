@@ -136,12 +136,17 @@ def grading_rules() -> pd.DataFrame:
     return pd.read_csv(GRADING_RULES_FILE, dtype={"grade": str}, keep_default_na=False)
 
 
+@lru_cache(maxsize=None)
+def _rules_by_id() -> dict[str, dict[str, Any]]:
+    """Rules keyed by id, built once: every claim asks for a few of them."""
+    return {r["rule_id"]: r for r in grading_rules().to_dict(orient="records")}
+
+
 def _rule(rule_id: str) -> dict[str, Any]:
-    rules = grading_rules()
-    found = rules[rules["rule_id"] == rule_id]
-    if found.empty:
+    found = _rules_by_id().get(rule_id)
+    if found is None:
         raise KeyError(f"rule {rule_id} missing from {GRADING_RULES_FILE.name}")
-    return found.iloc[0].to_dict()
+    return dict(found)
 
 
 def _threshold(rule_id: str) -> float:
@@ -479,7 +484,8 @@ def _troops_with_dates(inputs: Inputs) -> pd.DataFrame:
     if "attribution" not in troops.columns:  # troop_estimates does not repeat it: take the claim's
         attribution = dict(zip(col(inputs.claims, "claim_id"), col(inputs.claims, "attribution")))
         troops["attribution"] = [attribution.get(i) for i in col(troops, "claim_id")]
-    troops["who"] = [source_label(r, _outlets(inputs)) for r in troops.to_dict(orient="records")]
+    outlets = _outlets(inputs)
+    troops["who"] = [source_label(r, outlets) for r in troops.to_dict(orient="records")]
     # The cluster is the claim's: take it from claims when the troop table does not carry it.
     by_claim = dict(zip(col(inputs.claims, "claim_id"), col(inputs.claims, "cluster_id")))
     troops["cluster_id"] = [c if _text(c) else by_claim.get(i)
