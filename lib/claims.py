@@ -1069,8 +1069,8 @@ def _complete_link(ordered: list[tuple[int, Mapping[str, Any]]], block: str) -> 
         low, high = _interval(row.get("value_low"), row.get("value_high"))
         placed = False
         for k, (min_high, max_low) in enumerate(bounds):
-            fits = not has_value or (low * (1 - COMPATIBLE_SLACK) <= min_high * (1 + COMPATIBLE_SLACK)
-                                     and max_low * (1 - COMPATIBLE_SLACK) <= high * (1 + COMPATIBLE_SLACK))
+            # Compatible with every member <=> compatible with (highest bottom, lowest top).
+            fits = not has_value or compatible((low, high), (max_low, min_high))
             if fits and (has_value or block.startswith("event:")):
                 clusters[k].append(index)
                 bounds[k] = (min(min_high, high), max(max_low, low))
