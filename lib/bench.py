@@ -38,6 +38,8 @@ class PeakMemory:
     def __init__(self) -> None:
         self._process = psutil.Process()
         self._peak = 0
+        self._step_peak = 0
+        self.step_peaks_mb: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -52,11 +54,20 @@ class PeakMemory:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._peak = max(self._peak, self._rss())
+            rss = self._rss()
+            self._peak = max(self._peak, rss)
+            self._step_peak = max(self._step_peak, rss)
             self._stop.wait(SAMPLE_SECONDS)
 
     def reset(self) -> None:
-        self._peak = self._rss()
+        self._peak = self._step_peak = self._rss()
+        self.step_peaks_mb = {}
+
+    def end_step(self, name: str) -> None:
+        """Record the peak since the previous step ended: which step holds the memory."""
+        rss = self._rss()
+        self.step_peaks_mb[name] = max(self._step_peak, rss) / 2**20
+        self._step_peak = rss
 
     @property
     def peak_mb(self) -> float:
@@ -118,9 +129,10 @@ def measure_size(size: int, work: Path) -> dict[str, Any]:
     with PeakMemory() as memory:
         memory.reset()
         started = time.perf_counter()
-        result["stages"] = scale.build_store(work / "workbook.duckdb", corpus)
+        result["stages"] = scale.build_store(work / "workbook.duckdb", corpus, after_step=memory.end_step)
         result["build_seconds"] = time.perf_counter() - started
         result["build_peak_mb"] = memory.peak_mb
+        result["step_peak_mb"] = memory.step_peaks_mb
         result["store_mb"] = (work / "workbook.duckdb").stat().st_size / 2**20
         result["statuses"] = _status_counts(work / "workbook.duckdb")
 
@@ -194,6 +206,13 @@ def results_markdown(results: list[dict[str, Any]]) -> str:
     for name in stage_names:
         lines.append(f"| {name} | " + " | ".join(
             f"{1000 * r['stages'].get(name, 0) / r['documents']:.2f}" for r in rows) + " |")
+    if all("step_peak_mb" in r for r in rows):
+        lines += ["", "Peak RSS during each step of the cold build, MB (process + spaCy's worker processes):", "",
+                  "| step | " + " | ".join(f"{r['documents']:,} docs" for r in rows) + " |",
+                  "|---|" + "---:|" * len(rows)]
+        for name in stage_names:
+            lines.append(f"| {name} | " + " | ".join(
+                f"{r['step_peak_mb'].get(name, 0):,.0f}" for r in rows) + " |")
     lines += ["", "After adding one article (warm caches), seconds per step:", "",
               "| step | " + " | ".join(f"{r['documents']:,} docs" for r in rows) + " |",
               "|---|" + "---:|" * len(rows)]

@@ -37,7 +37,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from lib import dates, store
+from lib import cache, dates, store
 from lib.schema import table
 from lib.text import Document, escape_html, snippet
 
@@ -956,8 +956,13 @@ def _langdetect(text: str) -> str | None:
 # One entry -> one row
 
 
-def ingest_file(path: Path, source_path: str, doc_id: str) -> dict[str, Any]:
-    """The documents row of one corpus entry. Never raises: a bad file becomes a 'rejected' row."""
+def ingest_file(path: Path, source_path: str, doc_id: str, cache_dir: Path | None = None) -> dict[str, Any]:
+    """The documents row of one corpus entry. Never raises: a bad file becomes a 'rejected' row.
+
+    With `cache_dir`, the cleaning and description of the text (the costly part: line rules,
+    date resolution, language detection) is looked up by the file's bytes and the code version,
+    so re-ingesting an unchanged folder only reads and hashes its files.
+    """
     row: dict[str, Any] = {"doc_id": doc_id, "source_path": source_path, "status": "rejected"}
     try:
         raw = read_entry(path)
@@ -967,12 +972,36 @@ def ingest_file(path: Path, source_path: str, doc_id: str) -> dict[str, Any]:
         row["warnings"] = _warnings(decoded)
         if not decoded.text.strip():
             raise Rejected("whitespace only: no text")
-        _describe(row, decoded.text)
+        fields, rejected = _described(decoded.text, row["sha256"], cache_dir)
+        row.update(fields)
+        if rejected is not None:
+            raise Rejected(rejected)
     except Rejected as exc:
         row["reason"] = str(exc)
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the build
         row["reason"] = f"internal error while ingesting ({type(exc).__name__}: {exc})"
     return row
+
+
+def _described(text: str, sha256: str, cache_dir: Path | None) -> tuple[dict[str, Any], str | None]:
+    """(the fields `_describe` sets, the reason it rejected the text or None), from the cache
+    when these bytes were described before by this code. The text is decoded from the bytes, so
+    their hash is its key."""
+    path = cache_dir / "ingest" / f"{cache.key_of(cache.code_version(), sha256)}.json" if cache_dir else None
+    entry = cache.read_json(path) if path is not None and path.exists() else None
+    if entry is None:
+        fields: dict[str, Any] = {}
+        try:
+            _describe(fields, text)
+            entry = {"fields": fields, "rejected": None}
+        except Rejected as exc:
+            entry = {"fields": fields, "rejected": str(exc)}
+        if path is not None:
+            cache.write_json(path, entry)
+    fields = dict(entry["fields"])
+    if fields.get("published") is not None:
+        fields["published"] = date.fromisoformat(str(fields["published"]))
+    return fields, entry["rejected"]
 
 
 def _warnings(decoded: Decoded) -> str | None:
@@ -1048,22 +1077,23 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
 
 
-def mark_duplicates(rows: list[dict[str, Any]]) -> None:
+def mark_duplicates(rows: list[dict[str, Any]], cache_dir: Path | None = None) -> None:
     """Exact copies (same raw bytes or same cleaned text) and near-duplicates (MinHash LSH over
     word 5-shingles: linear in the corpus, no all-pairs comparison) of an earlier 'ok' row.
 
     'Earlier' is source_path order (shallow first), so the decision does not depend on timing.
     The candidate's true Jaccard similarity is computed and stored, so the LSH estimate is never
-    the only evidence.
+    the only evidence. Each text's MinHash signature is per-document work, cached by the text
+    (`cache_dir`); only the index over them is rebuilt on every run.
     """
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHashLSH
 
     # Weights favour recall: every LSH candidate is verified with its exact Jaccard similarity,
     # so a false candidate costs one set intersection while a missed one is a silent duplicate.
     lsh = MinHashLSH(threshold=NEAR_DUPLICATE_THRESHOLD, num_perm=MINHASH_PERMUTATIONS, weights=(0.05, 0.95))
     seen_hash: dict[str, str] = {}
     seen_text: dict[str, str] = {}
-    shingle_sets: dict[str, set[str]] = {}
+    texts: dict[str, str] = {}
     cluster: dict[str, str] = {}
     for row in rows:
         if row["status"] != "ok":
@@ -1075,12 +1105,13 @@ def mark_duplicates(rows: list[dict[str, Any]]) -> None:
             _mark_duplicate(row, cluster[original], 1.0, "exact copy")
             cluster[doc_id] = cluster[original]
             continue
-        grams = shingles(row["text"])
-        minhash = MinHash(num_perm=MINHASH_PERMUTATIONS, seed=MINHASH_SEED)
-        minhash.update_batch([gram.encode("utf-8") for gram in sorted(grams)])
+        minhash = _minhash(row["text"], text_key, cache_dir)
         best = None
-        for other in sorted(lsh.query(minhash)):
-            similarity = len(grams & shingle_sets[other]) / max(len(grams | shingle_sets[other]), 1)
+        candidates = sorted(lsh.query(minhash))
+        grams = shingles(row["text"]) if candidates else set()
+        for other in candidates:
+            other_grams = _shingles_memo(texts[other])
+            similarity = len(grams & other_grams) / max(len(grams | other_grams), 1)
             if similarity >= NEAR_DUPLICATE_THRESHOLD and (best is None or similarity > best[1]):
                 best = (other, similarity)
         if best is not None:
@@ -1091,8 +1122,44 @@ def mark_duplicates(rows: list[dict[str, Any]]) -> None:
             row["duplicate_cluster"] = doc_id
         seen_hash.setdefault(row["sha256"], doc_id)
         seen_text.setdefault(text_key, doc_id)
-        shingle_sets[doc_id] = grams
+        texts[doc_id] = row["text"]
         lsh.insert(doc_id, minhash)
+
+
+@lru_cache(maxsize=256)
+def _shingles_memo(text: str) -> frozenset[str]:
+    """Shingles of an earlier text, computed only when it is a candidate (most texts never are)."""
+    return frozenset(shingles(text))
+
+
+@lru_cache(maxsize=1)
+def _minhash_template() -> Any:
+    """One MinHash whose permutations every other one shares (drawing them is half the cost)."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=MINHASH_PERMUTATIONS, seed=MINHASH_SEED)
+
+
+def _minhash(text: str, text_key: str, cache_dir: Path | None) -> Any:
+    """The MinHash of a text's word shingles, its signature cached by the text's hash."""
+    import numpy as np
+    from datasketch import MinHash
+
+    template = _minhash_template()
+    path = None
+    if cache_dir is not None:
+        key = cache.key_of(cache.code_version(), "minhash", MINHASH_PERMUTATIONS, MINHASH_SEED, text_key)
+        path = cache_dir / "minhash" / f"{key}.json"
+        values = cache.read_json(path) if path.exists() else None
+        if values is not None:
+            return MinHash(num_perm=MINHASH_PERMUTATIONS, seed=MINHASH_SEED, permutations=template.permutations,
+                           scheme=template.scheme, hashvalues=np.array(values, dtype=np.uint64))
+    minhash = MinHash(num_perm=MINHASH_PERMUTATIONS, seed=MINHASH_SEED, permutations=template.permutations,
+                      scheme=template.scheme)
+    minhash.update_batch([gram.encode("utf-8") for gram in sorted(shingles(text))])
+    if path is not None:
+        cache.write_json(path, [int(v) for v in minhash.hashvalues])
+    return minhash
 
 
 def _mark_duplicate(row: dict[str, Any], original: str, similarity: float, kind: str) -> None:
@@ -1107,21 +1174,25 @@ def _mark_duplicate(row: dict[str, Any], original: str, similarity: float, kind:
 # Public API
 
 
-def ingest_corpus(corpus: str | Path) -> list[dict[str, Any]]:
-    """All documents rows of a corpus folder, in source order (no store needed: used by tests)."""
+def ingest_corpus(corpus: str | Path, cache_dir: Path | None = None) -> list[dict[str, Any]]:
+    """All documents rows of a corpus folder, in source order (no store needed: used by tests).
+
+    `cache_dir` (beside the store) makes re-ingesting unchanged files cost only their reading."""
     corpus = Path(corpus)
     if not corpus.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus}")
     paths = list_entries(corpus)
     ids = assign_doc_ids(paths)
-    rows = [ingest_file(corpus / path, path, ids[path]) for path in paths]
-    mark_duplicates(rows)
+    rows = [ingest_file(corpus / path, path, ids[path], cache_dir) for path in paths]
+    mark_duplicates(rows, cache_dir)
     return rows
 
 
 def run(con: duckdb.DuckDBPyConnection, corpus: str | Path) -> pd.DataFrame:
     """Read every entry of `corpus`, write `documents`, return it."""
-    store.write_table(con, DOCUMENTS, ingest_corpus(corpus))
+    store_file = cache.store_file(con)
+    cache_dir = cache.cache_dir_for(store_file) if store_file is not None else None
+    store.write_table(con, DOCUMENTS, ingest_corpus(corpus, cache_dir))
     return store.read_table(con, DOCUMENTS)
 
 

@@ -12,11 +12,10 @@ dates as ISO strings) and carries `doc_id`, `char_start`, `char_end` into `Docum
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import pickle
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +23,12 @@ import duckdb
 import pandas as pd
 from spacy.tokens import Doc
 
-from lib import nlp
+from lib import cache, nlp
+from lib.cache import code_version
 from lib.text import Document
 
 OUTPUTS = ("mentions", "quotes", "claims", "forecasts")
 Rows = dict[str, list[dict[str, Any]]]
-
-LIB_DIR = Path(__file__).resolve().parent
-
 
 def analyse_document(document: Document, parsed: Doc) -> Rows:
     """All per-document rows of one article, each stage seeing the ones before it."""
@@ -44,25 +41,12 @@ def analyse_document(document: Document, parsed: Doc) -> Rows:
     return {"mentions": mentions, "quotes": quote_rows, "claims": claim_rows, "forecasts": forecast_rows}
 
 
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """A hash of the package's code and data: cached rows are valid only for the code that made them."""
-    digest = hashlib.sha256()
-    for path in sorted(LIB_DIR.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".yaml", ".yml", ".csv", ".json"} and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(LIB_DIR).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def rows_key(document: Document, model: str) -> str:
-    payload = json.dumps([code_version(), model, document.cache_fields()], ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    return cache.key_of(code_version(), model, document.cache_fields())
 
 
 def cache_dir_for(store_path: str | Path) -> Path:
-    """The cache lives beside the store, so `--out DIR` keeps everything of one build together."""
-    return Path(store_path).resolve().parent / "cache"
+    return cache.cache_dir_for(store_path)
 
 
 def _rows_path(cache_dir: Path, key: str) -> Path:
@@ -70,10 +54,7 @@ def _rows_path(cache_dir: Path, key: str) -> Path:
 
 
 def _save_rows(path: Path, rows: Rows) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(rows, ensure_ascii=False, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    cache.write_json(path, rows)
 
 
 def analyse_documents(
@@ -84,16 +65,16 @@ def analyse_documents(
 ) -> Iterator[Rows]:
     """Rows per document, in order: cached rows where the cache has them, else parse and extract."""
     name = nlp.model_name(model)
-    cache = Path(cache_dir) if cache_dir is not None else None
+    cache_root = Path(cache_dir) if cache_dir is not None else None
     keys = [rows_key(d, name) for d in documents]
     cached: dict[int, Rows] = {}
-    if cache is not None:
+    if cache_root is not None:
         for i, key in enumerate(keys):
-            path = _rows_path(cache, key)
+            path = _rows_path(cache_root, key)
             if path.exists():
                 cached[i] = json.loads(path.read_text(encoding="utf-8"))
     todo = [i for i in range(len(documents)) if i not in cached]
-    parsed = nlp.parse_texts([documents[i].text for i in todo], cache, name, show_progress=show_progress)
+    parsed = nlp.parse_texts([documents[i].text for i in todo], cache_root, name, show_progress=show_progress)
     fresh = zip(todo, parsed)
     for i, document in enumerate(documents):
         if i in cached:
@@ -102,8 +83,8 @@ def analyse_documents(
         j, doc = next(fresh)
         assert j == i
         rows = analyse_document(document, doc)
-        if cache is not None:
-            _save_rows(_rows_path(cache, keys[i]), rows)
+        if cache_root is not None:
+            _save_rows(_rows_path(cache_root, keys[i]), rows)
         yield rows
 
 
@@ -136,12 +117,35 @@ def extract_corpus(
 
 def store_path(con: duckdb.DuckDBPyConnection) -> Path:
     """The file behind a store connection (the cache sits beside it)."""
-    row = con.execute(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-    ).fetchone()
-    if not row or not row[0]:
+    path = cache.store_file(con)
+    if path is None:
         raise ValueError("the store is in memory; per-document caching needs a store file")
-    return Path(row[0])
+    return path
+
+
+def _snapshot_path(cache_dir: Path, documents: list[Document], model: str) -> Path:
+    key = cache.key_of("corpus-rows", [rows_key(d, model) for d in documents])
+    return cache_dir / "corpus_rows" / f"{key}.pickle"
+
+
+def _load_snapshot(path: Path) -> dict[str, pd.DataFrame] | None:
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return None
+
+
+def _save_snapshot(path: Path, frames: dict[str, pd.DataFrame]) -> None:
+    """Keep one snapshot: the one for the corpus as it is now (older ones can never match again)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    with tmp.open("wb") as handle:
+        pickle.dump(frames, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    for old in path.parent.glob("*.pickle"):
+        if old != path:
+            old.unlink(missing_ok=True)
 
 
 def extract_store(
@@ -154,10 +158,20 @@ def extract_store(
 ) -> dict[str, pd.DataFrame]:
     """Per-document rows for the store's 'ok' documents, ingesting `corpus` first if needed.
 
-    This is what every stage's `build` starts from; after the first notebook it only reads cache.
+    This is what every stage's `build` starts from. The first call of a build gathers the rows
+    (from the per-document caches, parsing only what they lack) and pickles the concatenated
+    frames, keyed by every document's rows key; the stages after it load that one file instead of
+    re-reading a JSON file per document. The pickle is this build's own output, never an input
+    from elsewhere: it sits in the cache folder beside the store.
     """
     from lib import ingest
 
     ingest.ensure(con, corpus)
     documents = ingest.load_documents(con)
-    return extract_corpus(documents, cache_dir_for(store_path(con)), model, engine, scheduler, show_progress)
+    cache_dir = cache_dir_for(store_path(con))
+    snapshot = _snapshot_path(cache_dir, documents, nlp.model_name(model))
+    frames = _load_snapshot(snapshot) if snapshot.exists() else None
+    if frames is None:
+        frames = extract_corpus(documents, cache_dir, model, engine, scheduler, show_progress)
+        _save_snapshot(snapshot, frames)
+    return frames

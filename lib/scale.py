@@ -24,7 +24,7 @@ import json
 import math
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -180,13 +180,15 @@ def build_store(
     scheduler: str | None = None,
     as_of: str | None = None,
     separate_extraction: bool = True,
+    after_step: Callable[[str], None] | None = None,
 ) -> dict[str, float]:
     """Build every table of a store by calling the stage functions directly (no notebooks, no HTML).
 
     What the notebooks compute, without kernels and papermill: the benchmark times it and the
     determinism and engine tests compare its tables. With `separate_extraction`, per-document
     extraction (parse + extractors, filling the caches) runs and is timed on its own after ingest,
-    so each stage's time is its cross-document work plus reading the cache. Returns seconds per step.
+    so each stage's time is its cross-document work plus reading the cache. `after_step(name)` is
+    called as each step ends (the benchmark takes its peak memory there). Returns seconds per step.
     """
     import time
 
@@ -205,10 +207,14 @@ def build_store(
             started = time.perf_counter()
             _call_stage(builder, con, str(corpus), options)
             seconds[name] = time.perf_counter() - started
+            if after_step is not None:
+                after_step(name)
             if name == "ingest" and separate_extraction:
                 started = time.perf_counter()
                 pipeline.extract_store(con, corpus, model, engine, scheduler, show_progress=False)
                 seconds["extract"] = time.perf_counter() - started
+                if after_step is not None:
+                    after_step("extract")
     finally:
         con.close()
     return seconds

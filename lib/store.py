@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from lib.schema import Table
@@ -45,10 +46,42 @@ def _clean_value(value: Any) -> Any:
     return value
 
 
-def _as_records(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def _column_values(values: pd.Series | list[Any]) -> pd.Series:
+    """One column as Python objects with NULL for missing: NaN/NaT (pandas' 'missing') become None,
+    Timestamps become datetimes. Vectorised: a per-value loop over every cell of every table cost
+    more than the stages that computed them."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        objects = pd.Series(series.dt.to_pydatetime(), index=series.index, dtype=object)
+    else:
+        objects = series.astype(object)
+        if objects.map(type).eq(pd.Timestamp).any():  # a Timestamp in a mixed column
+            objects = objects.map(_clean_value)
+    missing = pd.isna(series).to_numpy() if series.dtype != object else pd.isna(objects).to_numpy()
+    return pd.Series(np.where(missing, None, objects.to_numpy(dtype=object)), dtype=object).reset_index(drop=True)
+
+
+def _frame_to_write(table: Table, rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The rows as an all-object frame with exactly the declared columns, in declared order.
+
+    Extra columns are an error (a column nobody documented is a column nobody can trust); missing
+    ones become NULL.
+    """
+    declared = table.column_names
     if isinstance(rows, pd.DataFrame):
-        return rows.to_dict(orient="records")
-    return list(rows)
+        extra = sorted(set(rows.columns) - set(declared))
+        columns = {name: rows[name] if name in rows.columns else [None] * len(rows) for name in declared}
+        n_rows = len(rows)
+    else:
+        records = list(rows)
+        extra = sorted(set(records[0]) - set(declared)) if records else []
+        columns = {name: [r.get(name) for r in records] for name in declared}
+        n_rows = len(records)
+    if extra:
+        raise ValueError(f"table {table.name}: undeclared columns {extra}")
+    if n_rows == 0:
+        return pd.DataFrame({name: pd.Series([], dtype=object) for name in declared})
+    return pd.DataFrame({name: _column_values(values) for name, values in columns.items()})
 
 
 def write_table(
@@ -58,22 +91,14 @@ def write_table(
 ) -> int:
     """Replace `table` with `rows`, typed by the declared schema. Returns the row count.
 
-    Extra keys in `rows` are an error (a column nobody documented is a column nobody can trust);
-    missing keys become NULL.
+    Extra keys in `rows` are an error; missing keys become NULL.
     """
-    records = _as_records(rows)
-    declared = table.column_names
-    for record in records[:1]:
-        extra = sorted(set(record) - set(declared))
-        if extra:
-            raise ValueError(f"table {table.name}: undeclared columns {extra}")
+    frame = _frame_to_write(table, rows)
     column_sql = ", ".join(f'"{c.name}" {c.type}' for c in table.columns)
     con.execute(f'CREATE OR REPLACE TABLE "{table.name}" ({column_sql})')
-    if records:
+    if len(frame):
         # One bulk insert from a frame: DuckDB's executemany inserts row by row, which made writing
         # 30,000 rows take minutes. Object columns keep Python values (None, dates, lists) as they are.
-        frame = pd.DataFrame({name: pd.Series([_clean_value(r.get(name)) for r in records], dtype=object)
-                              for name in declared})
         # DuckDB types an object column from a sample of its rows; a column that is NULL in the
         # sample and text further down would fail, so the sample is the whole frame.
         con.execute(f"SET pandas_analyze_sample = {max(len(frame), 1)}")
@@ -82,7 +107,7 @@ def write_table(
             con.execute(f'INSERT INTO "{table.name}" SELECT * FROM _rows_to_write')
         finally:
             con.unregister("_rows_to_write")
-    return len(records)
+    return len(frame)
 
 
 def read_table(con: duckdb.DuckDBPyConnection, table: Table, where: str = "") -> pd.DataFrame:

@@ -345,3 +345,37 @@ def test_byline_drops_roles_and_copyright_names_the_outlet():
     cleaned = ingest.clean(text)
     assert "Copyright" not in cleaned.text
     assert ingest.find_outlet(cleaned, cleaned.text) == ("Associated Press", "copyright or source line")
+
+
+# --- the ingest cache ---------------------------------------------------------------------------
+
+
+def test_reingesting_an_unchanged_folder_reads_the_cache_not_the_cleaner(tmp_path, monkeypatch):
+    first = ingest.ingest_corpus(FIXTURES / "bad", tmp_path / "cache")
+
+    def no_cleaning(row, text):
+        raise AssertionError("an unchanged file was cleaned again")
+
+    monkeypatch.setattr(ingest, "_describe", no_cleaning)
+    second = ingest.ingest_corpus(FIXTURES / "bad", tmp_path / "cache")
+    assert second == first  # rejections (and their reasons) come back from the cache too
+
+
+def test_only_a_changed_file_is_cleaned_again(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    first = {r["doc_id"]: r for r in ingest.ingest_corpus(corpus, tmp_path / "cache")}
+    changed = sorted(corpus.glob("*.txt"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nA paragraph added later by the editors.\n",
+                       encoding="utf-8")
+    described, original = [], ingest._describe
+
+    def counting(row, text):
+        described.append(text)
+        return original(row, text)
+
+    monkeypatch.setattr(ingest, "_describe", counting)
+    second = {r["doc_id"]: r for r in ingest.ingest_corpus(corpus, tmp_path / "cache")}
+    assert len(described) == 1
+    assert second[changed.stem]["text"].endswith("added later by the editors.")
+    assert {k: v for k, v in second.items() if k != changed.stem} == {k: v for k, v in first.items() if k != changed.stem}

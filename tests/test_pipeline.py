@@ -43,3 +43,35 @@ def test_cache_key_changes_with_text_model_and_code(monkeypatch):
 def test_unknown_engine_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown engine"):
         pipeline.extract_corpus(DOCS, tmp_path, engine="spark")
+
+
+def test_later_stages_load_one_snapshot_instead_of_every_document(tmp_path, monkeypatch):
+    """The first stage of a build gathers the rows; the others must not re-read them per document,
+    and a changed corpus must never be served the old snapshot."""
+    import shutil
+    from pathlib import Path
+
+    from lib import ingest, store
+
+    corpus = tmp_path / "corpus"
+    seeds = sorted((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"))
+    corpus.mkdir()
+    for seed in seeds[:2]:
+        shutil.copy(seed, corpus / seed.name)
+    con = store.connect(tmp_path / "out" / "workbook.duckdb")
+    first = pipeline.extract_store(con, corpus, show_progress=False)
+
+    def no_gathering(*args, **kwargs):
+        raise AssertionError("rows were gathered again although the corpus did not change")
+
+    monkeypatch.setattr(pipeline, "extract_corpus", no_gathering)
+    second = pipeline.extract_store(con, corpus, show_progress=False)
+    for name in pipeline.OUTPUTS:
+        assert first[name].equals(second[name]), name
+    monkeypatch.undo()
+
+    shutil.copy(seeds[2], corpus / seeds[2].name)
+    ingest.run(con, corpus)
+    third = pipeline.extract_store(con, corpus, show_progress=False)
+    assert third["mentions"]["doc_id"].nunique() == first["mentions"]["doc_id"].nunique() + 1
+    assert len(list((tmp_path / "out" / "cache" / "corpus_rows").glob("*.pickle"))) == 1

@@ -60,3 +60,13 @@ def test_every_declared_table_has_documented_columns_and_unique_names():
     assert len(names) == len(set(names))
     for t in tables:
         assert t.doc and all(c.doc for c in t.columns), t.name
+
+
+def test_timestamps_nat_and_lists_from_a_frame_are_written_as_values_and_nulls(tmp_path):
+    con = store.connect(tmp_path / "w.duckdb")
+    frame = pd.DataFrame({"thing_id": ["a", "b", "c"], "n": [1.0, float("nan"), 3.0],
+                          "day": pd.to_datetime(["2024-10-28", None, "2024-11-05"]),
+                          "tags": [["x", "y"], None, []]})
+    store.write_table(con, THINGS, frame)
+    rows = con.execute("SELECT thing_id, n, CAST(day AS VARCHAR), tags FROM things ORDER BY thing_id").fetchall()
+    assert rows == [("a", 1, "2024-10-28", ["x", "y"]), ("b", None, None, None), ("c", 3, "2024-11-05", [])]
