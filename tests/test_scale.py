@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from distributed import LocalCluster
 
-from lib import ingest, nlp, pipeline, scale, store
+from lib import cache, ingest, nlp, pipeline, scale, store
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -143,8 +143,8 @@ def test_partitions_keep_document_order_and_never_fork_inside_a_worker():
 
 def test_cached_rows_follow_any_change_to_the_code_or_its_data(tmp_path, monkeypatch):
     lib_copy = tmp_path / "lib"
-    shutil.copytree(pipeline.LIB_DIR, lib_copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(pipeline, "LIB_DIR", lib_copy)
+    shutil.copytree(cache.LIB_DIR, lib_copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "LIB_DIR", lib_copy)
     versions = []
     try:
         for edit in (None, "data", "code"):
