@@ -1021,6 +1021,37 @@ def _cluster_id(claim_ids: list[str]) -> str:
     return "c" + hashlib.sha1("|".join(sorted(claim_ids)).encode("utf-8")).hexdigest()[:12]
 
 
+# Columns the clustering reads. A claim travels as a dict of these only: converting all ~35
+# columns of 10,000 claims to dicts cost more than the clustering itself.
+_CLUSTER_COLUMNS = ("claim_id", "doc_id", "char_start", "value_text", "value_low", "value_high", "event_key",
+                    "modality", "polarity", "is_troop_estimate")
+_OPTIONAL_COLUMNS = ("source", "unit_category", "unit", "sentence", "as_of")  # absent: None, as row.get gave
+
+
+def _claim_records(claims: pd.DataFrame) -> list[dict[str, Any]]:
+    """The claims as plain dicts of the columns clustering reads, built column by column (one
+    `tolist` per column gives the same Python values as `to_dict`, without a pandas call per cell)."""
+    columns = {name: claims[name].tolist() for name in _CLUSTER_COLUMNS}
+    columns.update({name: claims[name].tolist() if name in claims else [None] * len(claims)
+                    for name in _OPTIONAL_COLUMNS})
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
+def _block_of(record: Mapping[str, Any]) -> str:
+    """The blocking key: only claims with the same key are ever compared."""
+    if isinstance(record["value_text"], str):
+        return f"{record['event_key']}|{record['modality']}|{bool(record['is_troop_estimate'])}"
+    if isinstance(record["event_key"], str):
+        return f"{record['event_key']}|{record['modality']}|{record['polarity']}"
+    return f"single:{record['claim_id']}"
+
+
+def _block_order(record: Mapping[str, Any]) -> tuple:
+    """Smallest stated figure first (complete link depends on the order), then a stable tie-break."""
+    low = _interval(record["value_low"], record["value_high"])[0]
+    return (low, record["doc_id"], record["char_start"], record["claim_id"])
+
+
 def cluster_claims(claims: pd.DataFrame, outlets: Mapping[str, str | None]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Group claims that state the same thing; return (claims with cluster_id, claim_clusters).
 
@@ -1032,53 +1063,53 @@ def cluster_claims(claims: pd.DataFrame, outlets: Mapping[str, str | None]) -> t
     """
     if claims.empty:
         return claims.assign(cluster_id=pd.Series(dtype=object)), pd.DataFrame(columns=CLAIM_CLUSTERS.column_names)
-    claims = claims.copy()
-    claims["_block"] = [
-        f"{r.event_key}|{r.modality}|{bool(r.is_troop_estimate)}" if isinstance(r.value_text, str)
-        else (f"{r.event_key}|{r.modality}|{r.polarity}" if isinstance(r.event_key, str) else f"single:{r.claim_id}")
-        for r in claims.itertuples()
-    ]
     claims = claims.reset_index(drop=True)
-    records = claims.to_dict(orient="records")
+    records = _claim_records(claims)
     blocks: dict[str, list[int]] = {}
-    for i, block in enumerate(claims["_block"]):
-        blocks.setdefault(block, []).append(i)
+    for i, record in enumerate(records):
+        blocks.setdefault(_block_of(record), []).append(i)
     members: dict[str, list[int]] = {}
     for block in sorted(blocks):  # plain Python: thousands of small blocks, pandas per block is slow
-        order = sorted(blocks[block], key=lambda i: (_interval(records[i]["value_low"], records[i]["value_high"])[0],
-                                                     records[i]["doc_id"], records[i]["char_start"], records[i]["claim_id"]))
-        clusters = _complete_link([(i, records[i]) for i in order], block)
-        for cluster in clusters:
+        order = sorted(blocks[block], key=lambda i: _block_order(records[i]))
+        for cluster in _complete_link([(i, records[i]) for i in order], block):
             members[_cluster_id([records[j]["claim_id"] for j in cluster])] = cluster
     cluster_of = {j: cid for cid, rows in members.items() for j in rows}
     claims["cluster_id"] = [cluster_of.get(j) for j in range(len(claims))]
     table_rows = [_cluster_row(cid, [records[j] for j in rows], outlets) for cid, rows in members.items()]
-    clusters_df = pd.DataFrame(table_rows)
-    clusters_df = _flag_contradictions(clusters_df, claims)
-    return claims.drop(columns=["_block"]), clusters_df.sort_values("cluster_id").reset_index(drop=True)
+    _flag_contradictions(table_rows)
+    public = [name for name in table_rows[0] if not name.startswith("_")]  # the rest served the flagging
+    clusters = pd.DataFrame(table_rows, columns=public)
+    return claims, clusters.sort_values("cluster_id").reset_index(drop=True)
 
 
 def _complete_link(ordered: list[tuple[int, Mapping[str, Any]]], block: str) -> list[list[int]]:
     """Clusters of one block: each figure joins the first cluster every member of which it is
     compatible with. Compatibility with all members reduces to two numbers per cluster (the lowest
-    stated top and the highest stated bottom), so each test is O(1) whatever the cluster's size."""
+    stated top and the highest stated bottom), so each test is O(1) whatever the cluster's size.
+
+    `ordered` comes smallest stated figure first, so a cluster whose lowest top a figure's bottom
+    already exceeds (beyond the slack) can take neither that figure nor any later one: it is
+    closed and never tested again. Same clusters, but a figure is tested against the few clusters
+    near its value, not against every cluster of a block of hundreds."""
     clusters: list[list[int]] = []
     bounds: list[tuple[float, float]] = []  # (min of members' highs, max of members' lows)
+    open_clusters: list[int] = []  # may still take a figure, in creation order (first fit wins)
     for index, row in ordered:
-        has_value = isinstance(row.get("value_text"), str)
         low, high = _interval(row.get("value_low"), row.get("value_high"))
-        placed = False
-        for k, (min_high, max_low) in enumerate(bounds):
+        if isinstance(row.get("value_text"), str):
             # Compatible with every member <=> compatible with (highest bottom, lowest top).
-            fits = not has_value or compatible((low, high), (max_low, min_high))
-            if fits and (has_value or block.startswith("event:")):
-                clusters[k].append(index)
-                bounds[k] = (min(min_high, high), max(max_low, low))
-                placed = True
-                break
-        if not placed:
+            open_clusters = [k for k in open_clusters if compatible((low, math.inf), (bounds[k][1], bounds[k][0]))]
+            target = next((k for k in open_clusters if compatible((low, high), (bounds[k][1], bounds[k][0]))), None)
+        else:  # no figure: an event joins the block's first cluster, anything else stands alone
+            target = 0 if clusters and block.startswith("event:") else None
+        if target is None:
+            open_clusters.append(len(clusters))
             clusters.append([index])
             bounds.append((high, low))
+        else:
+            min_high, max_low = bounds[target]
+            clusters[target].append(index)
+            bounds[target] = (min(min_high, high), max(max_low, low))
     return clusters
 
 
@@ -1098,59 +1129,79 @@ def _cluster_row(cid: str, group: list[Mapping[str, Any]], outlets: Mapping[str,
 
         summary = snippet(first["sentence"], 120)
     note = "single source: " + origins[0] if len(origins) == 1 else f"{len(origins)} independent origins"
+    dates = [d for d in (_as_date(r.get("as_of")) for r in group) if d]
     return {"cluster_id": cid, "summary": summary, "event_key": first.get("event_key"), "modality": first.get("modality"),
             "value_low": low, "value_high": high, "n_claims": len(group),
             "n_documents": len({r["doc_id"] for r in group}),
             "n_independent_sources": len(origins), "origins": origins, "contradiction": False, "note": note,
             "_troop": any(r.get("is_troop_estimate") is True or r.get("is_troop_estimate") == 1 for r in group),
             "_has_value": has_value,
-            "_polarity": first.get("polarity"), "_dates": [d for d in (_as_date(r.get("as_of")) for r in group) if d]}
+            "_polarity": first.get("polarity"), "_dates": dates, "_days": sorted({d.toordinal() for d in dates})}
 
 
-def _flag_contradictions(clusters: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+def _flag_contradictions(clusters: list[dict[str, Any]]) -> None:
     """Flag clusters of the same thing whose figures (or polarity) disagree at about the same date.
 
     Same thing = same event key and modality (and both troop figures or both not). Figures: the
     clusters' ranges are incompatible. Events: opposite polarity. "About the same date" = as-of dates
     within CONTRADICTION_WINDOW_DAYS; undated clusters are not compared (we cannot tell growth from
-    disagreement).
+    disagreement). Sets `contradiction` and `note` of the cluster rows in place.
     """
-    clusters = clusters.copy()
     notes: dict[str, list[str]] = {}
     blocks: dict[tuple, list[dict[str, Any]]] = {}
-    for record in clusters.to_dict(orient="records"):  # compare within a block only, never all pairs
+    for record in clusters:  # compare within a block only, never all pairs
         if not isinstance(record["event_key"], str):
             continue  # an underspecified event is compared with nothing
         blocks.setdefault((record["event_key"], record["_troop"], record["modality"]), []).append(record)
-    pairs = [(a, b) for block in blocks.values() for i, a in enumerate(block) for b in block[i + 1:]]
+    pairs = ((a, b) for block in blocks.values() for i, a in enumerate(block) for b in block[i + 1:])
     for a, b in pairs:
-        if a["_has_value"]:
-            if a["modality"] != b["modality"] or compatible((a["value_low"], a["value_high"]),
-                                                            (b["value_low"], b["value_high"])):
-                continue
-            why = "figures"
-        else:
-            if a["modality"] != b["modality"] or a["_polarity"] == b["_polarity"]:
-                continue
-            why = "polarity"
-        close = [(x, y) for x in a["_dates"] for y in b["_dates"]
-                 if abs((x - y).days) <= CONTRADICTION_WINDOW_DAYS]
+        why = _disagreement(a, b)
+        close = _first_close_dates(a["_dates"], b["_dates"], b["_days"]) if why else None
         if not close:
             continue
-        text = f"incompatible {why} at about the same date ({close[0][0].isoformat()} / {close[0][1].isoformat()}): " \
+        text = f"incompatible {why} at about the same date ({close[0].isoformat()} / {close[1].isoformat()}): " \
                f"'{a['summary']}' vs '{b['summary']}'"
         notes.setdefault(a["cluster_id"], []).append(text + f" [{b['cluster_id']}]")
         notes.setdefault(b["cluster_id"], []).append(text + f" [{a['cluster_id']}]")
-    clusters["contradiction"] = clusters.cluster_id.isin(notes)
-    clusters["note"] = [("; ".join(notes[c]) if c in notes else n) for c, n in zip(clusters.cluster_id, clusters.note)]
-    return clusters.drop(columns=[c for c in clusters.columns if c.startswith("_")])
+    for record in clusters:
+        if record["cluster_id"] in notes:
+            record["contradiction"] = True
+            record["note"] = "; ".join(notes[record["cluster_id"]])
 
 
-def _as_of(row: Mapping[str, Any], published: Mapping[str, date | None]) -> tuple[str | None, str | None]:
-    event = _as_date(row.get("event_date"))
+def _disagreement(a: Mapping[str, Any], b: Mapping[str, Any]) -> str | None:
+    """What two clusters of one block disagree on ('figures' or 'polarity'), or None."""
+    if a["modality"] != b["modality"]:
+        return None
+    if a["_has_value"]:
+        return None if compatible((a["value_low"], a["value_high"]), (b["value_low"], b["value_high"])) else "figures"
+    return None if a["_polarity"] == b["_polarity"] else "polarity"
+
+
+def _first_close_dates(dates_a: list[date], dates_b: list[date], days_b: list[int]) -> tuple[date, date] | None:
+    """The first pair (x from a, y from b, in the members' order) at most CONTRADICTION_WINDOW_DAYS
+    apart: the one the note quotes. Scanning every pair cost |a| x |b| per pair of clusters; here
+    each distinct x is looked up in b's sorted days (`days_b`) and only a hit scans b for its y.
+    The lookup allows one day more, so datetimes (whose difference in days rounds down) are not
+    missed; the test that decides is the exact one."""
+    window = CONTRADICTION_WINDOW_DAYS
+    for x in dict.fromkeys(dates_a):  # a repeated x finds what its first occurrence found
+        day = x.toordinal()
+        k = bisect.bisect_left(days_b, day - window - 1)
+        if k == len(days_b) or days_b[k] > day + window + 1:
+            continue
+        y = next((y for y in dates_b if abs((x - y).days) <= window), None)
+        if y is not None:
+            return x, y
+    return None
+
+
+def _as_of(event_date: Any, event_date_basis: Any, doc_id: str,
+           published: Mapping[str, date | None]) -> tuple[str | None, str | None]:
+    event = _as_date(event_date)
     if event is not None:
-        return event.isoformat(), f"event date ({row.get('event_date_basis')})"
-    pub = published.get(row["doc_id"])
+        return event.isoformat(), f"event date ({event_date_basis})"
+    pub = published.get(doc_id)
     return (pub.isoformat(), "published") if pub else (None, None)
 
 
@@ -1160,9 +1211,9 @@ def canonical_sources(claims: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFr
 
     registry = actors.build_registry(mentions)
     claims = claims.copy()
-    claims["source"] = [registry.canonical(n) if isinstance(n, str) and n else None for n in claims.source_name]
+    claims["source"] = [registry.canonical(n) if isinstance(n, str) and n else None for n in claims.source_name.tolist()]
     claims["co_sources"] = [sorted({registry.canonical(c) or c for c in (cs if isinstance(cs, (list, tuple)) else [])})
-                            if cs is not None else [] for cs in claims.co_sources]
+                            if cs is not None else [] for cs in claims.co_sources.tolist()]
     return claims
 
 
@@ -1179,7 +1230,8 @@ def build(con: Any, corpus: str | Path, model: str | None = None, engine: str = 
     published = {r.doc_id: _as_date(r.published) for r in documents.itertuples()}
     outlets = {r.doc_id: (r.outlet if isinstance(r.outlet, str) else None) for r in documents.itertuples()}
     claims = canonical_sources(claims, frames["mentions"])
-    as_of = [_as_of(r, published) for r in claims.to_dict(orient="records")]
+    as_of = [_as_of(*row, published) for row in zip(claims.event_date.tolist(), claims.event_date_basis.tolist(),
+                                                     claims.doc_id.tolist())]
     claims["as_of"] = [a for a, _ in as_of]
     claims["as_of_basis"] = [b for _, b in as_of]
     claims, clusters = cluster_claims(claims, outlets)
@@ -1393,6 +1445,83 @@ def vague_ranges_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# A mark of the troop chart: ("bar", x, bottom, top, colour) or ("point" | "cap", x, y, marker, colour).
+Mark = tuple[str, float, float, Any, str]
+
+
+def _bar(axes: Any, x: float, bottom: float, top: float, colour: str) -> Any:
+    """A stated range: a translucent vertical bar."""
+    return axes.vlines(x, bottom, top, colors=colour, linewidth=3, alpha=0.6)
+
+
+def _point(axes: Any, x: float, y: float, marker: str, colour: str) -> Any:
+    """The stated figure, its marker telling the modality."""
+    return axes.plot([x], [y], marker=marker, color=colour, markersize=7, linestyle="none")[0]
+
+
+def _cap(axes: Any, x: float, y: float, marker: str, colour: str) -> Any:
+    """The open end of a ceiling ('v') or a floor ('^')."""
+    return axes.plot([x], [y], marker=marker, color=colour, markersize=5)[0]
+
+
+_MARK_MAKERS = {"bar": _bar, "point": _point, "cap": _cap}
+
+
+@lru_cache(maxsize=1)
+def _marks_in_order() -> type:
+    """The `_MarksInOrder` artist class, made on first use: importing this module must not import matplotlib."""
+    from matplotlib.artist import Artist, allow_rasterization
+
+    class _MarksInOrder(Artist):
+        """Draws many marks of a few kinds in the order they were given, through one real artist per kind.
+
+        A chart of 900 figures made some 2,000 artists (one `vlines` and one to three `plot` calls
+        each), and matplotlib's bookkeeping per artist, not the drawing, cost seconds. Here each kind
+        is made once, by the very call that made every mark before, taken out of the axes and
+        re-pointed at each mark's data when drawn. The order is kept mark by mark (a later bar is still
+        drawn over an earlier marker), so the pixels are the same; the axes' data limits get every mark.
+        """
+
+        zorder = 2  # that of the lines and collections drawn before
+
+        def __init__(self, axes: Any, marks: list[Mark]) -> None:
+            super().__init__()
+            self._marks = marks
+            self._templates = {}
+            for kind, *mark in marks:
+                if kind not in self._templates:
+                    self._templates[kind] = _MARK_MAKERS[kind](axes, *mark)
+                    self._templates[kind].remove()
+            bars = [(x, y) for kind, x, bottom, top, _ in marks if kind == "bar" for y in (bottom, top)]
+            points = [(x, y) for kind, x, y, _, _ in marks if kind != "bar"]
+            axes.update_datalim(bars + points)
+            axes.autoscale()  # the view follows the data limits, as after each vlines/plot call
+            axes.add_artist(self)
+
+        @allow_rasterization
+        def draw(self, renderer: Any) -> None:
+            for kind, x, y, extra, colour in self._marks:
+                template = self._templates[kind]
+                if kind == "bar":
+                    template.set_segments([[(x, y), (x, extra)]])
+                else:
+                    template.set_data([x], [y])
+                    template.set_marker(extra)
+                template.set_color(colour)
+                template.draw(renderer)
+            self.stale = False
+
+    _MarksInOrder.__qualname__ = "_MarksInOrder"  # found by `__getattr__` below, so figures still pickle
+    return _MarksInOrder
+
+
+def __getattr__(name: str) -> Any:
+    """Module attributes made on first use (PEP 562): `_MarksInOrder`, for pickle to find by name."""
+    if name == "_MarksInOrder":
+        return _marks_in_order()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def troop_chart(troops: pd.DataFrame):
     """Figures over time by source: a range is a vertical bar, modality the marker, the source the colour.
 
@@ -1419,6 +1548,7 @@ def troop_chart(troops: pd.DataFrame):
     floor = 100.0
     seen: dict[date, int] = {}
     undated_i = 0
+    marks: dict[Any, list[Mark]] = {dated_axes: [], undated_axes: []}  # drawn by one artist per axes
     for label, row in zip(labels, people.itertuples()):
         when = _as_date(row.as_of)
         if when is None:
@@ -1432,13 +1562,16 @@ def troop_chart(troops: pd.DataFrame):
         hi = None if _missing(row.value_high) else row.value_high
         bottom = lo if lo is not None else floor
         top = hi if hi is not None else (lo or floor) * 3
-        axes.vlines(x, bottom, top, colors=colours[label], linewidth=3, alpha=0.6)
-        axes.plot([x], [hi if lo is None else lo], marker=markers.get(row.modality, "o"), color=colours[label],
-                  markersize=7, linestyle="none")
+        colour = colours[label]
+        marks[axes].append(("bar", x, bottom, top, colour))
+        marks[axes].append(("point", x, hi if lo is None else lo, markers.get(row.modality, "o"), colour))
         if lo is None:
-            axes.plot([x], [bottom], marker="v", color=colours[label], markersize=5)
+            marks[axes].append(("cap", x, bottom, "v", colour))
         if hi is None:
-            axes.plot([x], [top], marker="^", color=colours[label], markersize=5)
+            marks[axes].append(("cap", x, top, "^", colour))
+    for axes, its_marks in marks.items():
+        if its_marks:
+            _marks_in_order()(axes, its_marks)
     if seen:  # at least a day either side, so a one-day corpus does not get hour ticks
         dated_axes.set_xlim(mdates.date2num(min(seen)) - 1, mdates.date2num(max(seen)) + 1)
     dated_axes.set_yscale("log")
