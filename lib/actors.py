@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -788,6 +788,7 @@ def _described_body(raw: str, book: AliasBook) -> str | None:
 
 # ---------------------------------------------------------------- cross-document registry
 
+@lru_cache(maxsize=1 << 16)
 def slug(name: str) -> str:
     """actor_id: readable and stable (the canonical name, folded to a-z0-9 and hyphens)."""
     return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")
@@ -819,6 +820,15 @@ def same_name(a: str, b: str, threshold: float = FUZZY_THRESHOLD) -> bool:
     return name_similarity(a, b) >= threshold
 
 
+@dataclass(frozen=True)
+class _RegistryLookups:
+    """What `Registry._canonical` looks names up in: folded spelling -> canonical name (first known
+    spelling wins), and the canonical people with a full name, sorted (fuzzy and surname rules)."""
+
+    by_folded_name: dict[str, str]
+    full_name_people: list[str]
+
+
 @dataclass
 class Registry:
     """Cross-document name resolution: document-level names -> canonical actor names and ids.
@@ -831,8 +841,9 @@ class Registry:
     kind_of: dict[str, str] = field(default_factory=dict)
     merges: list[dict[str, Any]] = field(default_factory=list)
     threshold: float = FUZZY_THRESHOLD
-    _memo: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
-    _memo_of: tuple[int, int] = (0, -1)
+    _memo: dict[Any, str | None] = field(default_factory=dict, repr=False, compare=False)
+    _memo_of: tuple[int, int, int] = (0, -1, -1)
+    _lookups: _RegistryLookups | None = field(default=None, repr=False, compare=False)
 
     def canonical(self, name: str | None) -> str | None:
         """The canonical name of a document-level name (or of any spelling the registry knows).
@@ -841,36 +852,46 @@ class Registry:
         mentions never saw lands on the same actor when it can. Answers are remembered: every claim
         of a large corpus asks, and most ask about the same few names.
         """
-        if name is None or not str(name).strip():
-            return None
-        name = str(name).strip()
-        state = (id(self.canonical_of), len(self.canonical_of))
+        state = (id(self.canonical_of), len(self.canonical_of), len(self.kind_of))
         if state != self._memo_of:  # the registry changed since: forget
-            self._memo, self._memo_of = {}, state
-        if name not in self._memo:
+            self._memo, self._memo_of, self._lookups = {}, state, None
+        if name not in self._memo:  # keyed by the name as given: the cheapest check for a known one
             self._memo[name] = self._canonical(name)
         return self._memo[name]
 
-    def _canonical(self, name: str) -> str | None:
+    def _canonical(self, name: str | None) -> str | None:
+        if name is None or not str(name).strip():
+            return None
+        name = str(name).strip()
         if name in self.canonical_of:
             return self.canonical_of[name]
+        lookups = self._lookups_now()
         key = fold(name)
-        for known, canonical in self.canonical_of.items():
-            if fold(known) == key:
-                return canonical
+        if key in lookups.by_folded_name:
+            return lookups.by_folded_name[key]
         hit = alias_book().lookup(name)
         if hit:
             return hit[0].name
-        people = sorted({c for c in self.canonical_of.values() if self.kind_of.get(c) == "person"})
-        for canonical in people:
-            if len(_name_tokens(canonical)) >= 2 and same_name(canonical, name, self.threshold):
+        for canonical in lookups.full_name_people:
+            if same_name(canonical, name, self.threshold):
                 return canonical
         if len(_name_tokens(name)) == 1:  # a family name alone: the one person who carries it
-            carriers = [c for c in people if len(_name_tokens(c)) >= 2 and any(
+            carriers = [c for c in lookups.full_name_people if any(
                 same_name(part, name, self.threshold) for part in (_name_tokens(c)[0], _name_tokens(c)[-1]))]
             if len(carriers) == 1:
                 return carriers[0]
         return name
+
+    def _lookups_now(self) -> _RegistryLookups:
+        """The indexes `_canonical` searches, built once per registry state instead of once per
+        unknown name (claims and affiliations ask about thousands of names the mentions never had)."""
+        if self._lookups is None:
+            by_folded_name: dict[str, str] = {}
+            for known, canonical in self.canonical_of.items():
+                by_folded_name.setdefault(fold(known), canonical)  # the first known spelling wins
+            people = sorted({c for c in self.canonical_of.values() if self.kind_of.get(c) == "person"})
+            self._lookups = _RegistryLookups(by_folded_name, [c for c in people if len(_name_tokens(c)) >= 2])
+        return self._lookups
 
     def actor_id(self, name: str | None) -> str | None:
         canonical = self.canonical(name)
@@ -893,8 +914,8 @@ def build_registry(mentions: pd.DataFrame, threshold: float = FUZZY_THRESHOLD) -
     if mentions is None or len(mentions) == 0:
         return registry
     book = alias_book()
-    counts = Counter(mentions["name"])
-    kinds = mentions.groupby("name")["kind"].agg(lambda k: Counter(k).most_common(1)[0][0]).to_dict()
+    counts = Counter(mentions["name"].tolist())
+    kinds = _kind_by_name(mentions["name"].tolist(), mentions["kind"].tolist())
     names = sorted(counts, key=lambda n: (n not in book.by_name, -counts[n], n))
     canon: dict[str, str] = {}
     # Blocking: name_similarity is 0 unless the initials agree, so a name is compared only with the
@@ -922,15 +943,28 @@ def build_registry(mentions: pd.DataFrame, threshold: float = FUZZY_THRESHOLD) -
                                     "n_mentions": counts[name]})
     full_people = [n for n in dict.fromkeys(canon.values()) if registry.kind_of.get(n) == "person"
                    and len(_name_tokens(n)) >= 2]
+    carriers_of: dict[str, list[str]] = defaultdict(list)  # folded family (or first) name -> full names
+    for full in full_people:
+        tokens = _name_tokens(full)
+        for part in dict.fromkeys((fold(tokens[-1]), fold(tokens[0]))):
+            carriers_of[part].append(full)
     for name in names:
         if kinds[name] == "person" and len(_name_tokens(name)) == 1:
-            carriers = [f for f in full_people if fold(name) in (fold(_name_tokens(f)[-1]), fold(_name_tokens(f)[0]))]
+            carriers = carriers_of.get(fold(name), [])
             if len(carriers) == 1:
                 canon[name] = carriers[0]
                 registry.merges.append({"alias": name, "canonical": carriers[0], "rule": "corpus-surname",
                                         "score": None, "n_mentions": counts[name]})
     registry.canonical_of = canon
     return registry
+
+
+def _kind_by_name(names: list[str], kinds: list[str]) -> dict[str, str]:
+    """Each name's most frequent kind; on a tie the one seen first (as Counter.most_common has it)."""
+    seen: dict[str, Counter] = defaultdict(Counter)
+    for name, kind in zip(names, kinds):
+        seen[name][kind] += 1
+    return {name: counted.most_common(1)[0][0] for name, counted in seen.items()}
 
 
 def alias_merges(mentions: pd.DataFrame, registry: Registry) -> pd.DataFrame:
@@ -987,11 +1021,16 @@ def best_threshold(sweep: pd.DataFrame) -> float:
 
 def _most_common(values: Iterable[Any]) -> Any:
     """Most frequent non-null value; ties broken alphabetically so the choice is stable."""
-    counted = Counter(v for v in values if v is not None and v == v)
+    counted = Counter(v for v in values if _present(v))
     if not counted:
         return None
     top = max(counted.values())
     return sorted(str(v) for v, n in counted.items() if n == top)[0]
+
+
+def _present(value: Any) -> bool:
+    """Not NULL: pandas hands a missing text back as None or as NaN (which is not equal to itself)."""
+    return value is not None and value == value
 
 
 def _frame(rows: Any, columns: list[str]) -> pd.DataFrame:
@@ -1002,29 +1041,48 @@ def _frame(rows: Any, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
+def _columns_of(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The frame cut to `columns` in that order (a missing one as None), rebuilt from plain lists
+    so column types come out as `_frame` infers them from records, without boxing every cell."""
+    if len(frame) == 0:
+        return _frame([], columns)[columns]  # empty lists would make float columns; `_frame` makes object ones
+    return pd.DataFrame({c: frame[c].tolist() if c in frame.columns else [None] * len(frame) for c in columns},
+                        columns=columns)
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[Any]:
+    """The frame's rows as named tuples of just `columns` (None where the frame lacks a column).
+
+    The cross-document tables loop over every mention of the corpus: per-row pandas work (a boolean
+    mask or a groupby chop per actor, to_dict over every column) cost more than the loops themselves.
+    """
+    row = namedtuple("Row", columns)
+    values = [frame[c].tolist() if c in frame.columns else [None] * len(frame) for c in columns]
+    return list(map(row._make, zip(*values)))
+
+
+def _first_text_by_doc(documents: pd.DataFrame) -> dict[str, str]:
+    """doc_id -> text; a doc_id listed twice keeps its first text (as a lookup by mask did)."""
+    texts: dict[str, str] = {}
+    if len(documents):
+        for doc_id, text in zip(documents["doc_id"].tolist(), documents["text"].tolist()):
+            texts.setdefault(doc_id, text)
+    return texts
+
+
 def actor_table(mentions: pd.DataFrame, registry: Registry, documents: pd.DataFrame,
                 extra_names: Iterable[str] = ()) -> pd.DataFrame:
     """One row per canonical actor; roles as stated in the text, else the alias file's affiliation."""
     book = alias_book()
-    m = mentions.assign(canonical=[registry.canonical(n) for n in mentions["name"]]) if len(mentions) else \
-        pd.DataFrame(columns=["canonical", "name", "text", "kind", "doc_id", "role", "affiliation"])
-    rows = []
-    for canonical, group in m.groupby("canonical", sort=True):
-        entry = book.by_name.get(canonical)
-        roled = group[group["role"].notna()] if "role" in group else group.iloc[0:0]
-        role = _most_common(roled["role"]) if len(roled) else None
-        source = roled[roled["role"] == role].sort_values(["doc_id", "char_start"]).iloc[0] if role else None
-        text = _doc_text(documents, source["doc_id"]) if source is not None else None
-        affiliation = _most_common(registry.canonical(a) for a in group["affiliation"] if isinstance(a, str))
-        rows.append({
-            "actor_id": slug(canonical), "name": canonical,
-            "kind": entry.kind if entry else _most_common(group["kind"]),
-            "role": role, "affiliation": affiliation or (entry.affiliation if entry else None),
-            "aliases": sorted(set(group["text"]) | set(group["name"])),
-            "n_mentions": len(group), "n_documents": group["doc_id"].nunique(),
-            "role_doc_id": source["doc_id"] if source is not None else None,
-            "role_sentence": text[int(source["sentence_start"]):int(source["sentence_end"])] if text else None,
-        })
+    columns = ["name", "text", "kind", "doc_id", "char_start", "role", "affiliation", "sentence_start", "sentence_end"]
+    by_actor: dict[str, list[Any]] = defaultdict(list)  # mention rows grouped in one pass, in row order
+    for row in _records(mentions, columns):
+        canonical = registry.canonical(row.name)
+        if canonical is not None:
+            by_actor[canonical].append(row)
+    texts = _first_text_by_doc(documents) if by_actor else {}
+    rows = [_actor_row(canonical, by_actor[canonical], registry, texts, book.by_name.get(canonical))
+            for canonical in sorted(by_actor)]
     known = {r["name"] for r in rows}
     for name in sorted(set(extra_names) - known):  # speakers named only in an attribution
         entry = book.by_name.get(name)
@@ -1034,24 +1092,38 @@ def actor_table(mentions: pd.DataFrame, registry: Registry, documents: pd.DataFr
     return _frame(rows, ACTORS.column_names).sort_values("actor_id").reset_index(drop=True)
 
 
-def _doc_text(documents: pd.DataFrame, doc_id: str) -> str | None:
-    found = documents.loc[documents["doc_id"] == doc_id, "text"]
-    return found.iloc[0] if len(found) else None
+def _actor_row(canonical: str, group: list[Any], registry: Registry, texts: dict[str, str],
+               entry: Entry | None) -> dict[str, Any]:
+    """One actor from its mentions: the most frequent stated role, read from its first sentence
+    in (doc_id, offset) order so a reader can check it."""
+    roled = [r for r in group if _present(r.role)]
+    role = _most_common(r.role for r in roled) if roled else None
+    source = min((r for r in roled if r.role == role), key=lambda r: (r.doc_id, r.char_start)) if role else None
+    text = texts.get(source.doc_id) if source is not None else None
+    affiliation = _most_common(registry.canonical(r.affiliation) for r in group if isinstance(r.affiliation, str))
+    return {
+        "actor_id": slug(canonical), "name": canonical,
+        "kind": entry.kind if entry else _most_common(r.kind for r in group),
+        "role": role, "affiliation": affiliation or (entry.affiliation if entry else None),
+        "aliases": sorted({r.text for r in group} | {r.name for r in group}),
+        "n_mentions": len(group), "n_documents": len({r.doc_id for r in group}),
+        "role_doc_id": source.doc_id if source is not None else None,
+        "role_sentence": text[int(source.sentence_start):int(source.sentence_end)] if text else None,
+    }
 
 
 def role_table(mentions: pd.DataFrame, registry: Registry, documents: pd.DataFrame) -> pd.DataFrame:
     """Every role/affiliation statement with its sentence (actor_roles)."""
-    rows = []
-    if len(mentions) and "role_pattern" in mentions:
-        stated = mentions[mentions["role_pattern"].notna()]
-        texts = dict(zip(documents["doc_id"], documents["text"])) if len(documents) else {}
-        for r in stated.itertuples():
-            text = texts.get(r.doc_id) or ""
-            rows.append({"actor_id": registry.actor_id(r.name), "doc_id": r.doc_id,
-                         "char_start": int(r.role_start), "char_end": int(r.role_end), "role": r.role,
-                         "affiliation": registry.canonical(r.affiliation) if isinstance(r.affiliation, str) else None,
-                         "pattern": r.role_pattern,
-                         "sentence": text[int(r.sentence_start):int(r.sentence_end)]})
+    columns = ["name", "doc_id", "role_start", "role_end", "role", "affiliation", "role_pattern",
+               "sentence_start", "sentence_end"]
+    stated = _records(mentions[mentions["role_pattern"].notna()], columns) if "role_pattern" in mentions else []
+    texts = dict(zip(documents["doc_id"], documents["text"])) if stated and len(documents) else {}
+    rows = [{"actor_id": registry.actor_id(r.name), "doc_id": r.doc_id,
+             "char_start": int(r.role_start), "char_end": int(r.role_end), "role": r.role,
+             "affiliation": registry.canonical(r.affiliation) if isinstance(r.affiliation, str) else None,
+             "pattern": r.role_pattern,
+             "sentence": (texts.get(r.doc_id) or "")[int(r.sentence_start):int(r.sentence_end)]}
+            for r in stated]
     return _frame(rows, ACTOR_ROLES.column_names)
 
 
@@ -1070,28 +1142,33 @@ def link_table(mentions: pd.DataFrame, quotes: pd.DataFrame, registry: Registry,
         edges[(a, b, relation)].add(doc_id)
         weights[(a, b, relation)] += 1
 
-    if len(mentions):
-        ids = mentions.assign(actor_id=[registry.actor_id(n) for n in mentions["name"]])
-        for (doc_id, _), group in ids.groupby(["doc_id", "sentence_start"], sort=True):
-            present = sorted(set(group["actor_id"]))
-            for i, a in enumerate(present):
-                for b in present[i + 1:]:
-                    add(a, b, "co-mentioned", doc_id, undirected=True)
-        for r in ids[ids["affiliation"].notna()].itertuples():
-            add(r.actor_id, registry.actor_id(r.affiliation), "affiliated-with", r.doc_id)
-    outlets = dict(zip(documents["doc_id"], documents["outlet"])) if "outlet" in documents else {}
+    # Edges and weights do not depend on the order they are added in, so every relation is
+    # collected in one pass over plain rows.
+    mention_rows = _records(mentions, ["doc_id", "sentence_start", "char_start", "char_end", "name", "affiliation"])
+    in_sentence: dict[tuple[str, int], set[str]] = defaultdict(set)
     by_document: dict[str, list[tuple[int, int, str]]] = defaultdict(list)  # one pass, not a scan per quote
-    if len(mentions):
-        for doc_id, start, end, actor_id in zip(ids["doc_id"], ids["char_start"], ids["char_end"], ids["actor_id"]):
-            by_document[doc_id].append((int(start), int(end), actor_id))
-    if len(quotes):
-        for q in quotes[quotes["speaker_actor_id"].notna()].itertuples():
-            outlet = outlets.get(q.doc_id)
-            if isinstance(outlet, str) and outlet:
-                add(q.speaker_actor_id, registry.actor_id(outlet), "quoted-by", q.doc_id)
-            inside = {a for start, end, a in by_document.get(q.doc_id, ()) if start >= q.char_start and end <= q.char_end}
-            for about in sorted(inside):
-                add(q.speaker_actor_id, about, "quotes", q.doc_id)
+    for r in mention_rows:
+        actor_id = registry.actor_id(r.name)
+        in_sentence[(r.doc_id, r.sentence_start)].add(actor_id)
+        by_document[r.doc_id].append((int(r.char_start), int(r.char_end), actor_id))
+        if _present(r.affiliation):
+            add(actor_id, registry.actor_id(r.affiliation), "affiliated-with", r.doc_id)
+    for (doc_id, _), present in in_sentence.items():
+        present = sorted(present)
+        for i, a in enumerate(present):
+            for b in present[i + 1:]:
+                add(a, b, "co-mentioned", doc_id, undirected=True)
+    outlets = dict(zip(documents["doc_id"], documents["outlet"])) if "outlet" in documents else {}
+    for q in _records(quotes, ["doc_id", "speaker_actor_id", "char_start", "char_end"]):
+        if not _present(q.speaker_actor_id):
+            continue
+        outlet = outlets.get(q.doc_id)
+        if isinstance(outlet, str) and outlet:
+            add(q.speaker_actor_id, registry.actor_id(outlet), "quoted-by", q.doc_id)
+        inside = {a for start, end, a in by_document.get(q.doc_id, ())
+                  if start >= q.char_start and end <= q.char_end}
+        for about in sorted(inside):
+            add(q.speaker_actor_id, about, "quotes", q.doc_id)
     rows = [{"actor_a": a, "actor_b": b, "relation": rel, "weight": weights[(a, b, rel)], "doc_ids": sorted(docs)}
             for (a, b, rel), docs in sorted(edges.items())]
     return _frame(rows, ACTOR_LINKS.column_names)
@@ -1101,10 +1178,10 @@ def quote_table(quotes: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """Per-document quote rows with the speaker mapped to its canonical name and actor_id."""
     from lib.quotes import QUOTES
 
-    frame = _frame(quotes.to_dict(orient="records") if len(quotes) else [], QUOTES.column_names)
-    frame["speaker"] = [registry.canonical(s) if isinstance(s, str) else None for s in frame["speaker"]]
-    frame["speaker_actor_id"] = [slug(s) if isinstance(s, str) else None for s in frame["speaker"]]
-    return frame[QUOTES.column_names]
+    frame = _columns_of(quotes, QUOTES.column_names)
+    frame["speaker"] = [registry.canonical(s) if isinstance(s, str) else None for s in frame["speaker"].tolist()]
+    frame["speaker_actor_id"] = [slug(s) if isinstance(s, str) else None for s in frame["speaker"].tolist()]
+    return frame
 
 
 def build(con: duckdb.DuckDBPyConnection, corpus: str, model: str | None = None, engine: str = "local",
@@ -1134,10 +1211,10 @@ def stage_tables(mentions: pd.DataFrame, quotes: pd.DataFrame, documents: pd.Dat
     registry = build_registry(mentions)
     quote_rows = quote_table(quotes, registry)
     speakers = [s for s in quote_rows["speaker"] if isinstance(s, str)]
-    mention_rows = mentions.assign(actor_id=[registry.actor_id(n) for n in mentions["name"]])
+    mention_rows = mentions.assign(actor_id=[registry.actor_id(n) for n in mentions["name"].tolist()])
     return {
         ACTORS.name: actor_table(mentions, registry, documents, extra_names=speakers),
-        MENTIONS.name: _frame(mention_rows.to_dict(orient="records"), MENTIONS.column_names)[MENTIONS.column_names],
+        MENTIONS.name: _columns_of(mention_rows, MENTIONS.column_names),
         ACTOR_ROLES.name: role_table(mentions, registry, documents),
         ACTOR_LINKS.name: link_table(mentions, quote_rows, registry, documents),
         ALIAS_MERGES.name: alias_merges(mentions, registry),
