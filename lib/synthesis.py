@@ -24,14 +24,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
-from lib import report, store
+from lib import cache, report, store
 from lib.schema import Table, table
 from lib.text import escape_html, snippet
+
+if TYPE_CHECKING:  # lib.dates imports dateparser, which is slow to load: import it only to parse
+    from lib.dates import DateMention
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 GRADING_RULES_FILE = DATA_DIR / "grading_rules.csv"
@@ -149,7 +152,9 @@ def _rule(rule_id: str) -> dict[str, Any]:
     return dict(found)
 
 
+@lru_cache(maxsize=None)
 def _threshold(rule_id: str) -> float:
+    """A rule's threshold; memoised because every claim and document asks for a few."""
     return float(_rule(rule_id)["threshold"])
 
 
@@ -241,6 +246,22 @@ def col(df: pd.DataFrame, name: str, default: Any = None) -> pd.Series:
     return pd.Series([default] * len(df), index=df.index, dtype=object)
 
 
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """Rows as dicts holding only the columns a loop reads (absent ones stay absent, so `.get`
+    still answers None). Converting every column (document text, thirty claim fields) cost more
+    than the loops themselves; to_dict keeps the same value boxing as a full-row conversion."""
+    return frame[[c for c in columns if c in frame.columns]].to_dict(orient="records")
+
+
+def _positions_by(frame: pd.DataFrame, column: str) -> dict[Any, Any]:
+    """Row positions per value of `column`, computed once: filtering the whole frame with `==`
+    for each cluster made the judgments quadratic. Rows with a missing key are left out, as `==`
+    never matched them either."""
+    if not len(frame):
+        return {}
+    return frame.groupby(col(frame, column), sort=False).indices
+
+
 def _missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
@@ -321,6 +342,10 @@ def source_label(row: dict[str, Any], outlets: dict[str, str] | None = None) -> 
     return f"{outlet} (own reporting)" if outlet else "unattributed"
 
 
+# The fields source_label reads.
+SOURCE_FIELDS = ["source", "doc_id", "source_text", "attribution"]
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
@@ -367,8 +392,9 @@ def load_inputs(con: duckdb.DuckDBPyConnection, missing_tables: list[str] | None
 
 
 def _cluster_info(inputs: Inputs) -> dict[str, dict[str, Any]]:
+    """Corroboration per cluster id: the two cluster fields the grading reads."""
     info: dict[str, dict[str, Any]] = {}
-    for row in inputs.clusters.to_dict(orient="records"):
+    for row in _records(inputs.clusters, ["cluster_id", "n_independent_sources", "contradiction"]):
         info[str(row.get("cluster_id"))] = row
     return info
 
@@ -397,7 +423,7 @@ def graded_claims(inputs: Inputs) -> pd.DataFrame:
     """Claims with their cluster's corroboration and their Admiralty credibility."""
     claims = inputs.claims.copy()
     clusters = _cluster_info(inputs)
-    records = claims.to_dict(orient="records")
+    records = _records(claims, ["cluster_id", "source", "hedges", "modality"])
     grades, rules, n_ind, contra = [], [], [], []
     for row in records:
         cluster = clusters.get(str(row.get("cluster_id"))) if _text(row.get("cluster_id")) else None
@@ -433,34 +459,65 @@ def document_reliability(doc: dict[str, Any], named_share: float, media_share: f
     return "C", "R-C-DEFAULT"
 
 
+def _claim_tallies(claims: pd.DataFrame, media: set[str]) -> dict[Any, dict[str, Any]]:
+    """Per document: how many claims, how many named, attributed, credited to media, corroborated,
+    and their median credibility. One grouping for all documents instead of a filter per document."""
+    if not len(claims):
+        return {}
+    source = col(claims, "source")
+    flags = pd.DataFrame({
+        "doc_id": col(claims, "doc_id"),
+        "named": source.notna(),
+        "attributed": source.notna() | col(claims, "source_text").notna(),
+        "media": source.isin(media),
+        "corroborated": col(claims, "n_independent_sources", 1) >= 2,
+        "credibility": claims["credibility"],
+    })
+    tallies = flags.groupby("doc_id", sort=False).agg(
+        n=("named", "size"), named=("named", "sum"), attributed=("attributed", "sum"), media=("media", "sum"),
+        corroborated=("corroborated", "mean"), credibility=("credibility", "median"))
+    return tallies.to_dict(orient="index")
+
+
+def _quote_tallies(quotes: pd.DataFrame) -> dict[Any, dict[str, Any]]:
+    """Per document: how many quotes, and how many of them have a named speaker."""
+    if not len(quotes):
+        return {}
+    flags = pd.DataFrame({"doc_id": col(quotes, "doc_id"), "named": col(quotes, "speaker").notna()})
+    return flags.groupby("doc_id", sort=False).agg(n=("named", "size"), named=("named", "sum")).to_dict(orient="index")
+
+
+# The tallies of a document without claims (or without quotes).
+NO_CLAIMS = {"n": 0, "named": 0, "attributed": 0, "media": 0, "corroborated": 0.0, "credibility": None}
+NO_QUOTES = {"n": 0, "named": 0}
+
+
 def grade_sources(inputs: Inputs, claims: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per 'ok' document with its Admiralty grade and the rule behind it."""
     claims = graded_claims(inputs) if claims is None else claims
-    media = _media_names(inputs.actors)
-    quotes = inputs.quotes
+    claim_tallies = _claim_tallies(claims, _media_names(inputs.actors))
+    quote_tallies = _quote_tallies(inputs.quotes)
     rows = []
-    for doc in inputs.ok_documents.to_dict(orient="records"):
+    documents = _records(inputs.ok_documents, ["doc_id", "title", "outlet", "author", "published", "published_basis"])
+    for doc in documents:
         doc_id = doc["doc_id"]
-        dc = claims[col(claims, "doc_id") == doc_id] if len(claims) else claims
-        dq = quotes[col(quotes, "doc_id") == doc_id] if len(quotes) else quotes
-        named_claims = int(col(dc, "source").notna().sum())
-        attributed = int((col(dc, "source").notna() | col(dc, "source_text").notna()).sum())
-        named_quotes = int(col(dq, "speaker").notna().sum())
-        total = len(dc) + len(dq)
+        dc, dq = claim_tallies.get(doc_id, NO_CLAIMS), quote_tallies.get(doc_id, NO_QUOTES)
+        n_claims, n_quotes = int(dc["n"]), int(dq["n"])
+        named_claims, attributed, named_quotes = int(dc["named"]), int(dc["attributed"]), int(dq["named"])
+        total = n_claims + n_quotes
         named_share = (named_claims + named_quotes) / total if total else 0.0
-        media_claims = int(col(dc, "source").isin(media).sum()) if media else 0
-        media_share = media_claims / attributed if attributed else 0.0
-        corroborated = float((col(dc, "n_independent_sources", 1) >= 2).mean()) if len(dc) else 0.0
+        media_share = int(dc["media"]) / attributed if attributed else 0.0
+        corroborated = float(dc["corroborated"])
         reliability, rule_id = document_reliability(doc, named_share, media_share, attributed, named_quotes)
-        if len(dc):
-            credibility = int(math.ceil(float(pd.Series(dc["credibility"]).median())))
-            cred_rule = f"median of {len(dc)} claims"
+        if n_claims:
+            credibility = int(math.ceil(float(dc["credibility"])))
+            cred_rule = f"median of {n_claims} claims"
         else:
             credibility, cred_rule = 6, "no claims extracted: cannot be judged"
         rows.append({
             "doc_id": doc_id, "title": _text(doc.get("title")), "outlet": _text(doc.get("outlet")),
             "author": _text(doc.get("author")), "published": to_date(doc.get("published")),
-            "published_basis": _text(doc.get("published_basis")), "n_claims": len(dc), "n_quotes": len(dq),
+            "published_basis": _text(doc.get("published_basis")), "n_claims": n_claims, "n_quotes": n_quotes,
             "named_share": round(named_share, 3), "media_share": round(media_share, 3),
             "corroborated_share": round(corroborated, 3), "reliability": reliability,
             "reliability_rule": rule_id, "credibility": credibility, "credibility_rule": cred_rule,
@@ -478,14 +535,15 @@ def _troops_with_dates(inputs: Inputs) -> pd.DataFrame:
     troops = inputs.troops.copy()
     if troops.empty:
         return troops
-    published = {r["doc_id"]: to_date(r.get("published")) for r in inputs.documents.to_dict(orient="records")}
+    docs = inputs.documents
+    published = {d: to_date(p) for d, p in zip(col(docs, "doc_id"), col(docs, "published"))}
     troops["effective_date"] = [to_date(a) or published.get(d)
                                 for a, d in zip(col(troops, "as_of"), col(troops, "doc_id"))]
     if "attribution" not in troops.columns:  # troop_estimates does not repeat it: take the claim's
         attribution = dict(zip(col(inputs.claims, "claim_id"), col(inputs.claims, "attribution")))
         troops["attribution"] = [attribution.get(i) for i in col(troops, "claim_id")]
     outlets = _outlets(inputs)
-    troops["who"] = [source_label(r, outlets) for r in troops.to_dict(orient="records")]
+    troops["who"] = [source_label(r, outlets) for r in _records(troops, SOURCE_FIELDS)]
     # The cluster is the claim's: take it from claims when the troop table does not carry it.
     by_claim = dict(zip(col(inputs.claims, "claim_id"), col(inputs.claims, "cluster_id")))
     troops["cluster_id"] = [c if _text(c) else by_claim.get(i)
@@ -747,12 +805,15 @@ def key_judgments(inputs: Inputs, claims: pd.DataFrame, grades: pd.DataFrame,
         clusters["_n"] = pd.to_numeric(col(clusters, "n_independent_sources"), errors="coerce").fillna(1)
         clusters["_d"] = pd.to_numeric(col(clusters, "n_documents"), errors="coerce").fillna(1)
         clusters = clusters.sort_values(["_n", "_d", "cluster_id"], ascending=[False, False, True])
-        for cluster in clusters.to_dict(orient="records"):
+        member_rows = _positions_by(claims, "cluster_id")
+        claim_ids = col(claims, "claim_id").to_numpy()
+        for cluster in _records(clusters, ["cluster_id", "_d"]):
             if len(rows) >= MAX_JUDGMENTS:
                 break
-            members = claims[col(claims, "cluster_id") == cluster["cluster_id"]]
-            if members.empty or set(members["claim_id"]) & used or cluster["_d"] < 2:
+            positions = member_rows.get(cluster["cluster_id"])
+            if positions is None or cluster["_d"] < 2 or set(claim_ids[positions]) & used:
                 continue
+            members = claims.iloc[positions]
             clause = _corroborated_clause(members.iloc[0].to_dict(), int(cluster["_d"]))
             rows.append(_judgment("corroborated claim", clause, members, grades))
             used.update(members["claim_id"])
@@ -773,7 +834,7 @@ def _claim_view(claims: pd.DataFrame, outlets: dict[str, str] | None = None) -> 
         "cluster": col(claims, "cluster_id"),
         "figure": [fmt_range(lo, hi) if not (_missing(lo) and _missing(hi)) else None
                    for lo, hi in zip(col(claims, "value_low"), col(claims, "value_high"))],
-        "source": [source_label(r, outlets) for r in claims.to_dict(orient="records")],
+        "source": [source_label(r, outlets) for r in _records(claims, SOURCE_FIELDS)],
         "sentence": [snippet(str(s), 220) for s in col(claims, "sentence", "")],
         "cite": [cite(d, s, e) for d, s, e in zip(col(claims, "doc_id"), col(claims, "char_start"), col(claims, "char_end"))],
     }).reset_index(drop=True)
@@ -862,9 +923,11 @@ def intelligence_gaps(inputs: Inputs, claims: pd.DataFrame, as_of: date) -> pd.D
     """Questions the corpus does not answer, each generated from a search that came back empty."""
     gaps: list[dict[str, str]] = []
     sentences = [str(s) for s in col(claims, "sentence", "")]
+    distinct = list(dict.fromkeys(sentences))  # several claims share a sentence: search each once
     for check in gap_checks().to_dict(orient="records"):
         pattern = re.compile(check["pattern"], re.IGNORECASE)
-        hits = claims[[bool(pattern.search(s)) for s in sentences]] if len(claims) else claims
+        matching = {s for s in distinct if pattern.search(s)}
+        hits = claims[[s in matching for s in sentences]] if len(claims) else claims
         if hits.empty:
             gaps.append({"gap_id": check["gap_id"], "question": check["question"],
                          "evidence": f"None of the {len(claims)} claims matches ({check['searched']})."})
@@ -893,26 +956,89 @@ def intelligence_gaps(inputs: Inputs, claims: pd.DataFrame, as_of: date) -> pd.D
 # Timeline
 
 
-def timeline(inputs: Inputs) -> pd.DataFrame:
-    """Publication dates and the dates mentioned in claims, relative ones resolved and marked."""
+# Beside the store: each document's claim-date mentions, keyed by what they are computed from.
+DATES_CACHE_FILE = "timeline_dates.json"
+
+
+def _mention_json(mention: DateMention) -> list[Any]:
+    return [mention.char_start, mention.char_end, mention.text, mention.start.isoformat(),
+            mention.end.isoformat(), mention.basis, mention.pattern]
+
+
+def _mention_from_json(values: list[Any]) -> DateMention:
+    from lib.dates import DateMention
+
+    char_start, char_end, text, start, end, basis, pattern = values
+    return DateMention(char_start, char_end, text, date.fromisoformat(start), date.fromisoformat(end), basis, pattern)
+
+
+def _date_parsing_version() -> list[str]:
+    """What parsed dates depend on besides their input: our code and dateparser's."""
+    import dateparser
+
+    return [cache.code_version(), dateparser.__version__]
+
+
+def _claim_dates(spans_by_doc: dict[Any, list[str]], published: dict[Any, date | None],
+                 cache_dir: Path | None) -> dict[Any, dict[str, tuple[DateMention, ...]]]:
+    """The date mentions in each claim span, per document and span.
+
+    Date parsing is a pure function of the spans, the document's date and the code, yet it is the
+    costliest cross-document step. One file beside the store keeps every document's mentions under
+    a key of all three, so a re-run after one new article parses only that article's dates. One
+    file, not one per document: creating a thousand small files cost more than the parsing. Fresh
+    and stored mentions both go through the JSON form, so a warm run cannot differ from a cold one.
+    """
     from lib import dates as dates_module
 
+    path = cache_dir / DATES_CACHE_FILE if cache_dir is not None else None
+    stored = cache.read_json(path) if path is not None and path.exists() else None
+    stored = stored if isinstance(stored, dict) else {}
+    version = _date_parsing_version()
+    parsed_any = False
+    kept: dict[str, list[Any]] = {}
+    dated: dict[Any, dict[str, tuple[DateMention, ...]]] = {}
+    for doc_id, spans in spans_by_doc.items():
+        base = published.get(doc_id)
+        key = cache.key_of(version, "timeline-dates", base, spans)
+        found = stored.get(key)
+        if not (isinstance(found, list) and len(found) == len(spans)):
+            found = [[_mention_json(m) for m in dates_module.find_dates(span, base)] for span in spans]
+            parsed_any = True
+        kept[key] = found
+        dated[doc_id] = {span: tuple(_mention_from_json(m) for m in ms) for span, ms in zip(spans, found)}
+    # Rewrite only when something was parsed or dropped (documents no longer in the corpus).
+    if path is not None and (parsed_any or kept.keys() != stored.keys()):
+        cache.write_json(path, kept)
+    return dated
+
+
+def timeline(inputs: Inputs, cache_dir: Path | None = None) -> pd.DataFrame:
+    """Publication dates and the dates mentioned in claims, relative ones resolved and marked.
+
+    `cache_dir` (beside the store) keeps each document's parsed dates between runs; None parses all.
+    """
     rows: list[dict[str, Any]] = []
     docs = inputs.ok_documents
     texts = dict(zip(col(docs, "doc_id"), col(docs, "text", "")))
     published = {d: to_date(p) for d, p in zip(col(docs, "doc_id"), col(docs, "published"))}
-    for doc in docs.to_dict(orient="records"):
+    for doc in _records(docs, ["doc_id", "published_basis", "title"]):
         day = published.get(doc["doc_id"])
         if day:
             rows.append({"event_date": day, "date_end": day, "basis": _text(doc.get("published_basis")) or "stated",
                          "kind": "publication", "event": f"Published: {_text(doc.get('title')) or doc['doc_id']}",
                          "date_text": None, "doc_id": doc["doc_id"], "char_start": 0, "char_end": 0, "claim_id": None})
-    for claim in inputs.claims.to_dict(orient="records"):
-        text = texts.get(claim.get("doc_id"))
-        if not text or _missing(claim.get("char_start")):
-            continue
+    claims = [c for c in _records(inputs.claims, ["doc_id", "char_start", "char_end", "sentence", "claim_id"])
+              if texts.get(c.get("doc_id")) and not _missing(c.get("char_start"))]
+    spans: dict[Any, dict[str, None]] = {}  # per document, its claim spans in first-seen order
+    for claim in claims:
+        text = texts[claim["doc_id"]]
+        spans.setdefault(claim["doc_id"], {})[text[int(claim["char_start"]):int(claim["char_end"])]] = None
+    dated = _claim_dates({doc_id: list(doc_spans) for doc_id, doc_spans in spans.items()}, published, cache_dir)
+    for claim in claims:
+        text = texts[claim["doc_id"]]
         start, end = int(claim["char_start"]), int(claim["char_end"])
-        for mention in dates_module.find_dates(text[start:end], published.get(claim["doc_id"])):
+        for mention in dated[claim["doc_id"]][text[start:end]]:
             rows.append({"event_date": mention.start, "date_end": mention.end, "basis": mention.basis,
                          "kind": "claim", "event": snippet(str(claim.get("sentence") or text[start:end]), 220),
                          "date_text": mention.text, "doc_id": claim["doc_id"],
@@ -1311,13 +1437,15 @@ def _forecast_text(inputs: Inputs, ledger: dict[str, pd.DataFrame], as_of: date)
             f"{counts['open']} open, {counts['due']} due for resolution and {counts['resolved']} resolved.{lead}{scored}")
 
 
-def compose(inputs: Inputs, corpus: str | Path, as_of: date) -> tuple[Briefing, dict[str, pd.DataFrame]]:
-    """Compute the briefing and the synthesis tables from the upstream tables (no store writes)."""
+def compose(inputs: Inputs, corpus: str | Path, as_of: date,
+            cache_dir: Path | None = None) -> tuple[Briefing, dict[str, pd.DataFrame]]:
+    """Compute the briefing and the synthesis tables from the upstream tables (no store writes;
+    `cache_dir` only keeps parsed dates between runs)."""
     claims = graded_claims(inputs)
     grades = grade_sources(inputs, claims)
     rec = reconcile_troops(inputs)
     judgments = key_judgments(inputs, claims, grades, rec)
-    events = timeline(inputs)
+    events = timeline(inputs, cache_dir)
     gaps = intelligence_gaps(inputs, claims, as_of)
     ledger = forecast_ledger(inputs, as_of)
     briefing = Briefing(
@@ -1345,7 +1473,9 @@ def build(con: duckdb.DuckDBPyConnection, corpus: str | Path, model: str | None 
     """Ensure the upstream tables, write source_grades, judgments, timeline and gaps, return the briefing."""
     missing = ensure_upstream(con, corpus, model, engine, scheduler, as_of)
     inputs = load_inputs(con, missing)
-    briefing, tables = compose(inputs, corpus, date.fromisoformat(str(as_of)))
+    store_file = cache.store_file(con)
+    cache_dir = cache.cache_dir_for(store_file) if store_file is not None else None
+    briefing, tables = compose(inputs, corpus, date.fromisoformat(str(as_of)), cache_dir)
     for t in TABLES:
         store.write_table(con, t, tables[t.name])
     return briefing
