@@ -19,6 +19,7 @@ import csv
 import hashlib
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -1522,6 +1523,28 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+CHART_COLOURS = 10  # matplotlib's default cycle: beyond it, colours would repeat and mislead
+OTHER_SOURCES_COLOUR = "0.6"
+
+
+def _source_colours(labels: list[str]) -> tuple[list[str], dict[str, str]]:
+    """(legend entries, colour of each label). Up to ten sources get a colour each; beyond that the
+    nine giving the most figures keep one and the rest share a grey 'other sources' entry, because a
+    cycle of ten colours over hundreds of sources would tell the reader nothing (and a legend of
+    hundreds of lines does not fit the figure)."""
+    sources = sorted(set(labels))
+    if len(sources) <= CHART_COLOURS:
+        return sources, {s: f"C{i}" for i, s in enumerate(sources)}
+    counts = Counter(labels)
+    top = sorted(sorted(sources, key=lambda s: (-counts[s], s))[:CHART_COLOURS - 1])
+    not_grey = [f"C{i}" for i in range(CHART_COLOURS) if i != 7]  # C7 is grey: kept for 'other'
+    colours = dict(zip(top, not_grey))
+    other = f"other sources ({len(sources) - len(top)})"
+    colours.update({s: OTHER_SOURCES_COLOUR for s in sources if s not in colours})
+    colours[other] = OTHER_SOURCES_COLOUR
+    return top + [other], colours
+
+
 def troop_chart(troops: pd.DataFrame):
     """Figures over time by source: a range is a vertical bar, modality the marker, the source the colour.
 
@@ -1536,14 +1559,13 @@ def troop_chart(troops: pd.DataFrame):
 
     figure = Figure(figsize=(9, 4.5))
     dated_axes, undated_axes = figure.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 1]})
-    people = troops[troops.unit_category == "personnel"].copy()
+    people = troops[troops["unit_category"] == "personnel"] if len(troops) else troops
     if people.empty:
         dated_axes.text(0.5, 0.5, "no troop figures", ha="center", va="center", transform=dated_axes.transAxes)
         return figure
     labels = [s if isinstance(s, str) else ("anonymous" if isinstance(t, str) else "author")
               for s, t in zip(people.source, people.source_text)]
-    sources = sorted(set(labels))
-    colours = {s: f"C{i % 10}" for i, s in enumerate(sources)}
+    sources, colours = _source_colours(labels)
     markers = {"reported": "o", "planned": "s", "possible": "D"}
     floor = 100.0
     seen: dict[date, int] = {}

@@ -675,49 +675,11 @@ def reconciliation_text(rec: dict[str, Any], unit: str = "troops") -> str:
 
 
 def troop_chart(inputs: Inputs):
-    """Troop figures over time by source: ranges as bars, modality by colour and marker.
-
-    Prefers the claims stage's own chart (one chart, not two) and falls back to ours.
-    """
+    """Troop figures over time by source: the claims stage's chart, so the briefing and notebook
+    02 show one and the same picture of the numbers."""
     from lib import claims as claims_module
 
-    for name in ("troop_chart", "plot_troop_estimates", "troop_estimates_figure", "plot_troops"):
-        fn = getattr(claims_module, name, None)
-        if callable(fn):
-            try:
-                return fn(inputs.troops)
-            except Exception:  # its contract may differ; our fallback below still shows the data
-                break
-    troops = _troops_with_dates(inputs)
-    fig = report.new_figure(8.0, 4.2)
-    ax = fig.add_subplot(1, 1, 1)
-    if troops.empty:
-        ax.text(0.5, 0.5, "No troop figures in this corpus", ha="center", va="center", transform=ax.transAxes)
-        ax.set_axis_off()
-        return fig
-    styles = {"reported": ("#1f4e79", "o"), "planned": ("#c55a11", "s"), "possible": ("#7f7f7f", "^")}
-    troops = troops.sort_values(["effective_date", "who", "doc_id"], na_position="last").reset_index(drop=True)
-    dates = [d for d in troops["effective_date"] if d is not None]
-    fallback = min(dates) if dates else date(2000, 1, 1)
-    for i, row in enumerate(troops.to_dict(orient="records")):
-        colour, marker = styles.get(row.get("modality") or "reported", ("#000000", "x"))
-        x = row["effective_date"] or fallback
-        low = row.get("value_low") if not _missing(row.get("value_low")) else row.get("value_high")
-        high = row.get("value_high") if not _missing(row.get("value_high")) else low
-        if _missing(low):
-            continue
-        ax.vlines(x, low, high, colors=colour, linewidth=6, alpha=0.35)
-        ax.plot([x], [high], marker=marker, color=colour, linestyle="none")
-        ax.annotate(snippet(row["who"], 28), (x, high), textcoords="offset points", xytext=(6, 2 + (i % 3) * 7),
-                    fontsize=7)
-    for modality, (colour, marker) in styles.items():
-        ax.plot([], [], marker=marker, color=colour, linestyle="none", label=modality)
-    ax.set_yscale("log")
-    ax.set_ylabel("troops (log scale; bars are stated ranges)")
-    ax.set_title("Troop figures by date and source")
-    ax.legend(loc="upper left")
-    fig.autofmt_xdate()
-    return fig
+    return claims_module.troop_chart(inputs.troops)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -146,3 +146,18 @@ def test_opposite_polarity_of_the_same_event_is_a_contradiction():
     flagged = clusters[clusters.contradiction]
     assert len(flagged) == 2 and all("incompatible polarity" in n for n in flagged.note)
     assert with_ids.cluster_id.nunique() == 3
+
+
+def test_troop_chart_colours_never_repeat_and_many_sources_share_one_grey_entry():
+    from lib import claims as claims_module
+
+    few = ["NATO", "Kyiv", "NATO", "Seoul"]
+    entries, colours = claims_module._source_colours(few)
+    assert entries == ["Kyiv", "NATO", "Seoul"] and len({colours[s] for s in entries}) == 3
+    many = [f"source {i:02d}" for i in range(30)] + ["source 29"] * 5 + ["source 17"] * 3
+    entries, colours = claims_module._source_colours(many)
+    assert len(entries) == claims_module.CHART_COLOURS and entries[-1] == "other sources (21)"
+    assert "source 29" in entries and "source 17" in entries
+    named = [colours[s] for s in entries[:-1]]
+    assert len(set(named)) == len(named) and claims_module.OTHER_SOURCES_COLOUR not in named
+    assert colours["source 15"] == claims_module.OTHER_SOURCES_COLOUR

@@ -45,7 +45,7 @@ DOC_COLUMNS = list(_doc("x", "x", "x"))
 CLAIM_COLUMNS = list(_claim("c", _doc("d", "s", "t"), "s"))
 CLUSTER_COLUMNS = ["cluster_id", "summary", "n_documents", "n_independent_sources", "contradiction", "note"]
 TROOP_COLUMNS = ["doc_id", "char_start", "char_end", "value_low", "value_high", "qualifier", "modality", "source",
-                 "source_text", "as_of", "sentence", "claim_id"]
+                 "source_text", "unit_category", "as_of", "sentence", "claim_id"]
 ACTOR_COLUMNS = ["actor_id", "name", "kind", "role", "affiliation", "aliases", "n_mentions", "n_documents"]
 QUOTE_COLUMNS = ["quote_id", "doc_id", "char_start", "char_end", "text", "kind", "speaker_actor_id", "speaker",
                  "attribution_rule"]
@@ -98,7 +98,7 @@ def composed_corpus(figure_a: int = 4000, figure_b: int = 4500, agency: str = "K
     troops = [{"doc_id": c["doc_id"], "char_start": c["char_start"], "char_end": c["char_end"],
                "value_low": c["value_low"], "value_high": c["value_high"], "qualifier": c["qualifier"],
                "modality": c["modality"], "source": c["source"], "source_text": c["source_text"],
-               "as_of": {"c1": "2024-11-04", "c3": "2024-11-04"}.get(c["claim_id"]), "sentence": c["sentence"],
+               "unit_category": "personnel", "as_of": {"c1": "2024-11-04", "c3": "2024-11-04"}.get(c["claim_id"]), "sentence": c["sentence"],
                "claim_id": c["claim_id"]} for c in claims[:4]]
     quote_text = f"We see them at the front{evil},"
     q_start = t1.index(quote_text)
