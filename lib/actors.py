@@ -38,6 +38,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from lib.nlp import doc_text
+from lib.pipeline import frozen_heap
 from lib.schema import table
 from lib.text import Document, paragraphs_with_offsets
 
@@ -1184,6 +1185,7 @@ def quote_table(quotes: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     return frame
 
 
+@frozen_heap
 def build(con: duckdb.DuckDBPyConnection, corpus: str, model: str | None = None, engine: str = "local",
           scheduler: str | None = None) -> dict[str, pd.DataFrame]:
     """Write actors, mentions, actor_roles, actor_links, alias_merges and quotes; return them.

@@ -32,6 +32,7 @@ import yaml
 from spacy.tokens import Doc, Span, Token
 
 from lib.nlp import doc_text
+from lib.pipeline import frozen_heap
 from lib import quantities
 from lib.schema import table
 from lib.text import Document
@@ -1218,6 +1219,7 @@ def canonical_sources(claims: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFr
     return claims
 
 
+@frozen_heap
 def build(con: Any, corpus: str | Path, model: str | None = None, engine: str = "local",
           scheduler: str | None = None, show_progress: bool = True) -> dict[str, pd.DataFrame]:
     """Write claims, troop_estimates and claim_clusters; return them for the notebook."""

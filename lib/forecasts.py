@@ -42,6 +42,7 @@ from spacy.tokens import Doc, Span, Token
 
 from lib import horizons
 from lib.nlp import doc_text
+from lib.pipeline import frozen_heap
 from lib.schema import table
 from lib.text import Document, paragraphs_with_offsets
 
@@ -1535,6 +1536,7 @@ def _claims_frame(con: duckdb.DuckDBPyConnection, corpus: str | Path, model: str
         return frames.get("claims", pd.DataFrame()), f"per-document claim rows (claims.build failed: {type(exc).__name__})"
 
 
+@frozen_heap
 def build(con: duckdb.DuckDBPyConnection, corpus: str | Path, model: str | None = None, engine: str = "local",
           scheduler: str | None = None, as_of: str = "2026-11-23", resolutions: str | Path = "resolutions.csv",
           show_progress: bool = True) -> dict[str, Any]:

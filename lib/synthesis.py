@@ -31,6 +31,7 @@ import pandas as pd
 
 from lib import cache, report, store
 from lib.schema import Table, table
+from lib.pipeline import frozen_heap
 from lib.text import escape_html, snippet
 
 if TYPE_CHECKING:  # lib.dates imports dateparser, which is slow to load: import it only to parse
@@ -1430,6 +1431,7 @@ def compose(inputs: Inputs, corpus: str | Path, as_of: date,
     return briefing, tables
 
 
+@frozen_heap
 def build(con: duckdb.DuckDBPyConnection, corpus: str | Path, model: str | None = None, engine: str = "local",
           scheduler: str | None = None, as_of: str = DEFAULT_AS_OF) -> Briefing:
     """Ensure the upstream tables, write source_grades, judgments, timeline and gaps, return the briefing."""

@@ -75,3 +75,21 @@ def test_later_stages_load_one_snapshot_instead_of_every_document(tmp_path, monk
     third = pipeline.extract_store(con, corpus, show_progress=False)
     assert third["mentions"]["doc_id"].nunique() == first["mentions"]["doc_id"].nunique() + 1
     assert len(list((tmp_path / "out" / "cache" / "corpus_rows").glob("*.pickle"))) == 1
+
+
+def test_a_frozen_step_hands_every_object_back_to_the_collector():
+    import gc
+
+    @pipeline.frozen_heap
+    def inner() -> list:
+        return [[] for _ in range(10)]
+
+    @pipeline.frozen_heap
+    def outer() -> int:
+        rows = inner()
+        assert gc.get_freeze_count() > 0, "what the inner step returned is frozen for the rest of the stage"
+        return len(rows)
+
+    before = gc.get_freeze_count()
+    assert outer() == 10
+    assert gc.get_freeze_count() == before == 0
