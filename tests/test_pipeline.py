@@ -1,9 +1,15 @@
 """Per-document extraction: rows carry provenance and are reused from the cache."""
 
+import pandas as pd
 import pytest
 
 from lib import pipeline
 from lib.text import Document
+
+SEED_LIKE = ("North Korea has sent about {n} troops to Russia, South Korea's spy agency said on Friday.\n\n"
+             "The National Intelligence Service in Seoul said the soldiers were training in Russia's far east "
+             "and could be sent to the front within weeks. Officials in Washington said they were studying "
+             "the reports and consulting allies about a response to the deployment.\n")
 
 DOCS = [
     Document("a", "NATO Secretary General Mark Rutte said 10,000 North Korean troops were in Russia."),
@@ -72,9 +78,35 @@ def test_later_stages_load_one_snapshot_instead_of_every_document(tmp_path, monk
 
     shutil.copy(seeds[2], corpus / seeds[2].name)
     ingest.run(con, corpus)
+    gathered, gather = [], pipeline.extract_corpus
+
+    def spy(documents, *args, **kwargs):
+        gathered.append([d.doc_id for d in documents])
+        return gather(documents, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "extract_corpus", spy)
     third = pipeline.extract_store(con, corpus, show_progress=False)
-    assert third["mentions"]["doc_id"].nunique() == first["mentions"]["doc_id"].nunique() + 1
+    assert gathered == [[seeds[2].stem]], "only the added article's rows are gathered"
     assert len(list((tmp_path / "out" / "cache" / "corpus_rows").glob("*.pickle"))) == 1
+    everything = gather(ingest.load_documents(con), tmp_path / "out" / "cache", show_progress=False)
+    for name in pipeline.OUTPUTS:  # the extended snapshot is exactly a full gathering, dtypes included
+        pd.testing.assert_frame_equal(third[name], everything[name])
+
+
+def test_an_edited_article_makes_the_snapshot_gather_everything_again(tmp_path):
+    from lib import ingest, store
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(SEED_LIKE.format(n="3,000"), encoding="utf-8")
+    (corpus / "b.txt").write_text(SEED_LIKE.format(n="8,000").replace("Seoul", "Kyiv"), encoding="utf-8")
+    con = store.connect(tmp_path / "out" / "workbook.duckdb")
+    pipeline.extract_store(con, corpus, show_progress=False)
+    (corpus / "a.txt").write_text(SEED_LIKE.format(n="12,000"), encoding="utf-8")
+    ingest.run(con, corpus)
+    rows = pipeline.extract_store(con, corpus, show_progress=False)
+    figures = sorted(rows["claims"]["value_low"].dropna().astype(int))
+    assert 12000 in figures and 3000 not in figures
 
 
 def test_a_frozen_step_hands_every_object_back_to_the_collector():
