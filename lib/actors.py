@@ -903,7 +903,28 @@ class Registry:
         return None if canonical is None else self.kind_of.get(canonical)
 
 
+_last_registry: tuple[Any, Registry] | None = None
+
+
 def build_registry(mentions: pd.DataFrame, threshold: float = FUZZY_THRESHOLD) -> Registry:
+    """The corpus's registry of names (see `_merged_registry`), built once per set of names.
+
+    The claims, actors and forecasts stages each need it from the same mentions; in one process
+    (a headless build, the benchmark) the second and third get the first one's registry, answers
+    it already worked out included. Registries are never changed after they are built.
+    """
+    global _last_registry
+    names = [] if mentions is None or len(mentions) == 0 else mentions["name"].tolist()
+    kinds = [] if not names else mentions["kind"].tolist()
+    key = (threshold, tuple(names), tuple(kinds))
+    if _last_registry is not None and _last_registry[0] == key:
+        return _last_registry[1]
+    registry = _merged_registry(mentions, threshold)
+    _last_registry = (key, registry)
+    return registry
+
+
+def _merged_registry(mentions: pd.DataFrame | None, threshold: float) -> Registry:
     """Merge document-level names across the corpus.
 
     Order of rules: the alias file's canonical names stand; spelling variants of a person merge
