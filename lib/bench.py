@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import psutil
@@ -215,26 +216,23 @@ def results_markdown(results: list[dict[str, Any]]) -> str:
             f"| {r['tokens_per_s']:,.0f} | {r['cross_document_seconds']:.1f} | {r['incremental_seconds']:.1f} "
             f"| {r['incremental_pct']:.1f} | {r['build_peak_mb']:,.0f} | {r['floor_peak_mb']:,.0f} | {r['store_mb']:.1f} |"
         )
-    lines += ["", "Seconds per 1,000 documents, per step (a rising row means a step grows faster than the corpus):", "",
-              "| step | " + " | ".join(f"{r['documents']:,} docs" for r in rows) + " |",
-              "|---|" + "---:|" * len(rows)]
-    for name in stage_names:
-        lines.append(f"| {name} | " + " | ".join(
-            f"{1000 * r['stages'].get(name, 0) / r['documents']:.2f}" for r in rows) + " |")
+    lines += _step_table(rows, stage_names, "Seconds per 1,000 documents, per step (a rising row means a step grows "
+                         "faster than the corpus):", lambda r, name: f"{1000 * r['stages'].get(name, 0) / r['documents']:.2f}")
     if all("step_peak_mb" in r for r in rows):
-        lines += ["", "Peak RSS during each step of the cold build, MB (process + spaCy's worker processes):", "",
-                  "| step | " + " | ".join(f"{r['documents']:,} docs" for r in rows) + " |",
-                  "|---|" + "---:|" * len(rows)]
-        for name in stage_names:
-            lines.append(f"| {name} | " + " | ".join(
-                f"{r['step_peak_mb'].get(name, 0):,.0f}" for r in rows) + " |")
-    lines += ["", "After adding one article (warm caches), seconds per step:", "",
-              "| step | " + " | ".join(f"{r['documents']:,} docs" for r in rows) + " |",
-              "|---|" + "---:|" * len(rows)]
-    for name in stage_names:
-        lines.append(f"| {name} | " + " | ".join(f"{r['incremental_stages'].get(name, 0):.2f}" for r in rows) + " |")
+        lines += _step_table(rows, stage_names, "Peak RSS during each step of the cold build, MB (process + spaCy's "
+                             "worker processes):", lambda r, name: f"{r['step_peak_mb'].get(name, 0):,.0f}")
+    lines += _step_table(rows, stage_names, "After adding one article (warm caches), seconds per step:",
+                         lambda r, name: f"{r['incremental_stages'].get(name, 0):.2f}")
     lines += ["", "## Targets", ""] + _verdicts(rows)
     return "\n".join(lines) + "\n"
+
+
+def _step_table(rows: list[dict[str, Any]], stage_names: list[str], title: str,
+                cell: Callable[[dict[str, Any], str], str]) -> list[str]:
+    """A markdown table with a row per build step and a column per corpus size."""
+    lines = ["", title, "", "| step | " + " | ".join(f"{r['documents']:,} docs" for r in rows) + " |",
+             "|---|" + "---:|" * len(rows)]
+    return lines + [f"| {name} | " + " | ".join(cell(r, name) for r in rows) + " |" for name in stage_names]
 
 
 def _verdicts(rows: list[dict[str, Any]]) -> list[str]:
