@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,12 @@ def cache_dir_for(store_path: str | Path) -> Path:
     return Path(store_path).resolve().parent / "cache"
 
 
+def cache_dir_of(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The cache folder beside the store behind `con`; None for an in-memory store (nothing cached)."""
+    path = store_file(con)
+    return cache_dir_for(path) if path is not None else None
+
+
 def store_file(con: duckdb.DuckDBPyConnection) -> Path | None:
     """The file behind a store connection, or None for an in-memory store (which caches nothing)."""
     row = con.execute(
@@ -59,9 +66,27 @@ def read_json(path: Path) -> Any | None:
         return None
 
 
-def write_json(path: Path, value: Any) -> None:
+def write_bytes(path: Path, data: bytes) -> None:
     """Write atomically: a reader sees the old entry, the new one, or none, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(value, ensure_ascii=False, default=str), encoding="utf-8")
+    tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def write_json(path: Path, value: Any) -> None:
+    write_bytes(path, json.dumps(value, ensure_ascii=False, default=str).encode("utf-8"))
+
+
+def json_memo(path: Path | None, compute: Callable[[], Any]) -> Any:
+    """The JSON value cached at `path`, else `compute()`, written there for next time.
+
+    `path` None (no store file, so no cache folder) only computes. The value must survive JSON:
+    a cached and a computed answer are then the same value.
+    """
+    value = read_json(path) if path is not None and path.exists() else None
+    if value is None:
+        value = json.loads(json.dumps(compute(), ensure_ascii=False, default=str))
+        if path is not None:
+            write_json(path, value)
+    return value

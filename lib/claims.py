@@ -33,7 +33,7 @@ from spacy.tokens import Doc, Span, Token
 
 from lib.nlp import doc_text
 from lib.pipeline import frozen_heap
-from lib import quantities
+from lib import quantities, store
 from lib.schema import table
 from lib.text import Document
 
@@ -1030,15 +1030,6 @@ _CLUSTER_COLUMNS = ("claim_id", "doc_id", "char_start", "value_text", "value_low
 _OPTIONAL_COLUMNS = ("source", "unit_category", "unit", "sentence", "as_of")  # absent: None, as row.get gave
 
 
-def _claim_records(claims: pd.DataFrame) -> list[dict[str, Any]]:
-    """The claims as plain dicts of the columns clustering reads, built column by column (one
-    `tolist` per column gives the same Python values as `to_dict`, without a pandas call per cell)."""
-    columns = {name: claims[name].tolist() for name in _CLUSTER_COLUMNS}
-    columns.update({name: claims[name].tolist() if name in claims else [None] * len(claims)
-                    for name in _OPTIONAL_COLUMNS})
-    return [dict(zip(columns, values)) for values in zip(*columns.values())]
-
-
 def _block_of(record: Mapping[str, Any]) -> str:
     """The blocking key: only claims with the same key are ever compared."""
     if isinstance(record["value_text"], str):
@@ -1066,7 +1057,7 @@ def cluster_claims(claims: pd.DataFrame, outlets: Mapping[str, str | None]) -> t
     if claims.empty:
         return claims.assign(cluster_id=pd.Series(dtype=object)), pd.DataFrame(columns=CLAIM_CLUSTERS.column_names)
     claims = claims.reset_index(drop=True)
-    records = _claim_records(claims)
+    records = store.records(claims, _CLUSTER_COLUMNS + _OPTIONAL_COLUMNS)
     blocks: dict[str, list[int]] = {}
     for i, record in enumerate(records):
         blocks.setdefault(_block_of(record), []).append(i)
@@ -1333,8 +1324,6 @@ def read_gold(path: Path) -> list[dict[str, Any]]:
 
 def seed_gold_scores(con: Any) -> pd.DataFrame:
     """Scores of the store's troop_estimates against the gold made by reading the seeds."""
-    from lib import store
-
     return score_troop_figures(store.read_table(con, TROOP_ESTIMATES), read_gold(SEED_GOLD))
 
 

@@ -988,19 +988,19 @@ def _described(text: str, sha256: str, cache_dir: Path | None) -> tuple[dict[str
     when these bytes were described before by this code. The text is decoded from the bytes, so
     their hash is its key."""
     path = cache_dir / "ingest" / f"{cache.key_of(cache.code_version(), sha256)}.json" if cache_dir else None
-    entry = cache.read_json(path) if path is not None and path.exists() else None
-    if entry is None:
+
+    def describe() -> dict[str, Any]:
         fields: dict[str, Any] = {}
         try:
             _describe(fields, text)
-            entry = {"fields": fields, "rejected": None}
         except Rejected as exc:
-            entry = {"fields": fields, "rejected": str(exc)}
-        if path is not None:
-            cache.write_json(path, entry)
+            return {"fields": fields, "rejected": str(exc)}
+        return {"fields": fields, "rejected": None}
+
+    entry = cache.json_memo(path, describe)
     fields = dict(entry["fields"])
     if fields.get("published") is not None:
-        fields["published"] = date.fromisoformat(str(fields["published"]))
+        fields["published"] = date.fromisoformat(fields["published"])
     return fields, entry["rejected"]
 
 
@@ -1146,20 +1146,19 @@ def _minhash(text: str, text_key: str, cache_dir: Path | None) -> Any:
     from datasketch import MinHash
 
     template = _minhash_template()
+
+    def signature() -> list[int]:
+        minhash = template.copy()
+        minhash.clear()
+        minhash.update_batch([gram.encode("utf-8") for gram in sorted(shingles(text))])
+        return [int(v) for v in minhash.hashvalues]
+
     path = None
     if cache_dir is not None:
         key = cache.key_of(cache.code_version(), "minhash", MINHASH_PERMUTATIONS, MINHASH_SEED, text_key)
         path = cache_dir / "minhash" / f"{key}.json"
-        values = cache.read_json(path) if path.exists() else None
-        if values is not None:
-            return MinHash(num_perm=MINHASH_PERMUTATIONS, seed=MINHASH_SEED, permutations=template.permutations,
-                           scheme=template.scheme, hashvalues=np.array(values, dtype=np.uint64))
-    minhash = MinHash(num_perm=MINHASH_PERMUTATIONS, seed=MINHASH_SEED, permutations=template.permutations,
-                      scheme=template.scheme)
-    minhash.update_batch([gram.encode("utf-8") for gram in sorted(shingles(text))])
-    if path is not None:
-        cache.write_json(path, [int(v) for v in minhash.hashvalues])
-    return minhash
+    return MinHash(num_perm=MINHASH_PERMUTATIONS, seed=MINHASH_SEED, permutations=template.permutations,
+                   scheme=template.scheme, hashvalues=np.array(cache.json_memo(path, signature), dtype=np.uint64))
 
 
 def _mark_duplicate(row: dict[str, Any], original: str, similarity: float, kind: str) -> None:
@@ -1190,9 +1189,7 @@ def ingest_corpus(corpus: str | Path, cache_dir: Path | None = None) -> list[dic
 
 def run(con: duckdb.DuckDBPyConnection, corpus: str | Path) -> pd.DataFrame:
     """Read every entry of `corpus`, write `documents`, return it."""
-    store_file = cache.store_file(con)
-    cache_dir = cache.cache_dir_for(store_file) if store_file is not None else None
-    store.write_table(con, DOCUMENTS, ingest_corpus(corpus, cache_dir))
+    store.write_table(con, DOCUMENTS, ingest_corpus(corpus, cache.cache_dir_of(con)))
     return store.read_table(con, DOCUMENTS)
 
 

