@@ -1,6 +1,7 @@
 """Command line: `python -m lib build --corpus DIR --out DIR` and friends.
 
-Exits non-zero with a one-line reason when it cannot do what was asked.
+Exits non-zero with a one-line reason when it cannot do what was asked. The commands import
+their modules lazily so `python -m lib --help` answers without loading spaCy.
 """
 
 from __future__ import annotations
@@ -33,32 +34,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run(args: argparse.Namespace) -> None:
+    if args.command == "build":
+        from lib import build
+
+        plan = build.BuildPlan(corpus=args.corpus, out=args.out, model=args.model, engine=args.engine,
+                               scheduler=args.scheduler, as_of=args.as_of, force=args.force)
+        store = build.build(plan)
+        print(f"wrote {store} and {args.out / 'briefing.html'}")
+    elif args.command == "notebooks":
+        from lib import build
+
+        build.execute_in_place()
+    elif args.command == "schema":
+        from lib.core import tables
+        from lib.core.config import REPO_DIR
+
+        if args.write_readme:
+            readme = REPO_DIR / "README.md"
+            readme.write_text(tables.readme_with_dictionary(readme.read_text(encoding="utf-8")), encoding="utf-8")
+        else:
+            print(tables.data_dictionary_markdown())
+    elif args.command == "bench":
+        from lib.bench import run
+
+        run.main([int(s) for s in args.sizes.split(",") if s.strip()], args.out)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from lib import workbook
+    from lib.build import BuildError
 
     try:
-        if args.command == "build":
-            plan = workbook.BuildPlan(corpus=args.corpus, out=args.out, model=args.model,
-                                      engine=args.engine, scheduler=args.scheduler,
-                                      as_of=args.as_of, force=args.force)
-            store = workbook.build(plan)
-            print(f"wrote {store} and {args.out / 'briefing.html'}")
-        elif args.command == "notebooks":
-            workbook.execute_in_place()
-        elif args.command == "schema":
-            from lib import schema
-
-            if args.write_readme:
-                readme = workbook.REPO / "README.md"
-                readme.write_text(schema.readme_with_dictionary(readme.read_text(encoding="utf-8")), encoding="utf-8")
-            else:
-                print(schema.data_dictionary_markdown())
-        elif args.command == "bench":
-            from lib import bench
-
-            bench.main([int(s) for s in args.sizes.split(",") if s.strip()], args.out)
-    except workbook.BuildError as exc:
+        _run(args)
+    except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # the CLI promises a one-line reason, not a traceback

@@ -7,16 +7,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib import actors, ingest, quotes
-from lib.nlp import load_model
-from lib.store import connect
-from lib.text import Document
+from lib.build import run_stage
+from lib.corpus import actors as corpus_actors
+from lib.corpus import registry as corpus_registry
+from lib.evaluate import actors as evaluate_actors
+from lib.extract import mentions as extract_mentions
+from lib.extract import names as extract_names
+from lib.views import actors as views_actors
+from lib.ingest import folder as ingest
+from lib.extract import quotes
+from lib.core.nlp import load_model
+from lib.core.store import connect
+from lib.core.document import Document
 
 SEEDS = "seeds"
 
 
 def mentions_of(text: str, author: str | None = None, doc_id: str = "t") -> list[dict]:
-    return actors.extract_mentions(Document(doc_id, text, author=author), load_model()(text))
+    return extract_mentions.extract_mentions(Document(doc_id, text, author=author), load_model()(text))
 
 
 def names(text: str, **kw) -> dict[str, str]:
@@ -27,17 +35,18 @@ def names(text: str, **kw) -> dict[str, str]:
 def seed_tables(tmp_path_factory):
     """The stage's tables for the seeds, computed with this stage's functions only."""
     con = connect(tmp_path_factory.mktemp("store") / "w.duckdb")
-    ingest.ensure(con, SEEDS)
+    run_stage(con, "ingest", SEEDS)
     documents = ingest.load_documents(con)
     nlp = load_model()
     mention_rows, quote_rows = [], []
     for document in documents:
         parsed = nlp(document.text)
-        doc_mentions = actors.extract_mentions(document, parsed)
+        doc_mentions = extract_mentions.extract_mentions(document, parsed)
         mention_rows += doc_mentions
         quote_rows += quotes.extract_quotes(document, parsed, doc_mentions)
     frame = pd.DataFrame([{"doc_id": d.doc_id, "text": d.text, "outlet": d.outlet} for d in documents])
-    return actors.stage_tables(pd.DataFrame(mention_rows), pd.DataFrame(quote_rows), frame)
+    mentions = pd.DataFrame(mention_rows)
+    return corpus_actors.stage_tables(mentions, pd.DataFrame(quote_rows), frame, corpus_registry.build_registry(mentions))
 
 
 def test_demonyms_capitals_and_metonyms_stand_for_their_actor():
@@ -83,7 +92,7 @@ def test_registry_merges_spelling_variants_across_documents():
         {"doc_id": "c", "name": "Kim Jong Il", "kind": "person", "text": "Kim Jong Il", "rule": "full-name"},
         {"doc_id": "d", "name": "Zelensky", "kind": "person", "text": "Zelensky", "rule": "unresolved-partial"},
     ])
-    registry = actors.build_registry(frame)
+    registry = corpus_registry.build_registry(frame)
     assert registry.canonical("Volodymyr Zelenskyy") == "Volodymyr Zelensky"
     assert registry.canonical("Zelensky") == "Volodymyr Zelensky"
     assert registry.canonical("Kim Jong-un") == registry.canonical("Kim Jong Un")
@@ -94,24 +103,24 @@ def test_registry_merges_spelling_variants_across_documents():
 
 def test_resolve_in_document_maps_raw_sources_like_mentions():
     rows = mentions_of("NATO Secretary-General Mark Rutte said troops were in Kursk. The Pentagon agreed.")
-    assert actors.resolve_in_document("Rutte", rows) == "Mark Rutte"
-    assert actors.resolve_in_document("the Pentagon", rows) == "US Department of Defense"
-    assert actors.resolve_in_document("South Korea's National Intelligence Service", rows) == "National Intelligence Service"
-    assert actors.resolve_in_document("Kyiv's intelligence agency", rows) == "Main Intelligence Directorate of Ukraine"
-    assert actors.resolve_in_document("analysts", rows) is None
+    assert extract_mentions.resolve_in_document("Rutte", rows) == "Mark Rutte"
+    assert extract_mentions.resolve_in_document("the Pentagon", rows) == "US Department of Defense"
+    assert extract_mentions.resolve_in_document("South Korea's National Intelligence Service", rows) == "National Intelligence Service"
+    assert extract_mentions.resolve_in_document("Kyiv's intelligence agency", rows) == "Main Intelligence Directorate of Ukraine"
+    assert extract_mentions.resolve_in_document("analysts", rows) is None
 
 
 def test_fuzzy_threshold_is_the_measured_one():
-    sweep = actors.measure_fuzzy_threshold()
-    assert actors.best_threshold(sweep) == actors.FUZZY_THRESHOLD
-    assert sweep.loc[sweep["threshold"] == int(actors.FUZZY_THRESHOLD), "f1"].iloc[0] >= 0.85
+    sweep = evaluate_actors.measure_fuzzy_threshold()
+    assert evaluate_actors.best_threshold(sweep) == corpus_registry.FUZZY_THRESHOLD
+    assert sweep.loc[sweep["threshold"] == int(corpus_registry.FUZZY_THRESHOLD), "f1"].iloc[0] >= 0.85
 
 
 def test_alias_file_compiles_to_ruler_patterns_with_ids():
-    patterns = actors.ruler_patterns()
+    patterns = extract_mentions.ruler_patterns()
     assert all(p["id"] for p in patterns)
     assert {"label": "GPE", "pattern": "Pyongyang", "id": "North Korea"} in patterns
-    assert all(e.kind in actors.KINDS for e in actors.alias_book().entries)
+    assert all(e.kind in extract_names.KINDS for e in extract_names.alias_book().entries)
 
 
 @settings(max_examples=25, deadline=None)
@@ -124,15 +133,15 @@ def test_mentions_point_into_the_text(text):
 
 
 def test_gold_floors_on_composed_mentions():
-    scores = actors.score_composed_mentions()
+    scores = evaluate_actors.score_composed_mentions()
     assert scores["precision"] >= 0.9 and scores["recall"] >= 0.9
 
 
 def test_gold_floors_on_seeds(seed_tables):
     seed_mentions = seed_tables["mentions"]
-    scores = actors.score_seed_mentions(seed_mentions, seed_tables["actors"])
+    scores = evaluate_actors.score_seed_mentions(seed_mentions, seed_tables["actors"])
     assert scores["precision"] >= 0.9 and scores["recall"] >= 0.9
-    roles = actors.score_roles(seed_tables["actors"])
+    roles = evaluate_actors.score_roles(seed_tables["actors"])
     assert roles["kind accuracy"] >= 0.9 and roles["role recall"] >= 0.85 and roles["affiliation accuracy"] >= 0.85
 
 
@@ -148,14 +157,14 @@ def test_links_and_merges_tables_are_well_formed(seed_tables):
 
 def test_displacy_article_escapes_text_and_labels():
     frame = pd.DataFrame([{"char_start": 0, "char_end": 3, "actor_id": "a"}])
-    html = actors.displacy_html("K<m <script>x</script>", frame, {"a": "Kim <i>Un</i>"}, {"a": "person"})
+    html = views_actors.displacy_html("K<m <script>x</script>", frame, {"a": "Kim <i>Un</i>"}, {"a": "person"})
     assert "<script>" not in html and "<i>" not in html
     assert "&lt;script&gt;" in html and "Kim &lt;i&gt;Un&lt;/i&gt;" in html
 
 
 def test_network_figure_is_deterministic(seed_tables):
-    first = actors.plot_network(seed_tables["actor_links"], seed_tables["actors"])
-    second = actors.plot_network(seed_tables["actor_links"], seed_tables["actors"])
+    first = views_actors.plot_network(seed_tables["actor_links"], seed_tables["actors"])
+    second = views_actors.plot_network(seed_tables["actor_links"], seed_tables["actors"])
     positions = [[tuple(map(tuple, c.get_offsets())) for c in f.axes[0].collections] for f in (first, second)]
     assert positions[0] == positions[1]
     assert tuple(first.get_size_inches()) == (11.0, 8.0)

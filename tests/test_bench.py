@@ -1,6 +1,6 @@
 """The benchmark report states each target as met or missed from the numbers, never by default."""
 
-from lib import bench
+from lib.bench import run as bench
 
 
 def _result(size: int, build: float, extract: float, floor: float, incremental: float, peak: float,

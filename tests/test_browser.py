@@ -76,7 +76,7 @@ def test_composed_markup_in_titles_quotes_and_claims_is_visible_and_inert(tmp_pa
     require_chromium()
     import papermill
 
-    from lib import export
+    from lib.views import export
 
     store_path = tmp_path / "workbook.duckdb"
     write_fixture_store(store_path, composed_corpus(markup=True))

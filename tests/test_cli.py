@@ -23,7 +23,7 @@ def test_empty_corpus_is_refused(tmp_path):
 
 
 def test_schema_command_prints_every_table():
-    from lib.schema import all_tables
+    from lib.core.tables import all_tables
 
     result = run_cli("schema")
     assert result.returncode == 0
@@ -33,8 +33,9 @@ def test_schema_command_prints_every_table():
 
 def test_readme_data_dictionary_matches_the_declared_tables():
     """The README documents every table and column; regenerate with `python -m lib schema --write-readme`."""
-    from lib import schema, workbook
+    from lib.core import tables as schema
+    from lib.core import config as workbook
 
-    readme = (workbook.REPO / "README.md").read_text(encoding="utf-8")
+    readme = (workbook.REPO_DIR / "README.md").read_text(encoding="utf-8")
     assert schema.README_START in readme and schema.README_END in readme
     assert schema.readme_with_dictionary(readme) == readme

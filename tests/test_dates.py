@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.dates import find_dates, resolve_relative, resolve_weekday
+from lib.core.dates import find_dates, resolve_relative, resolve_weekday
 
 SATURDAY = date(2024, 10, 26)
 

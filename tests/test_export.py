@@ -9,7 +9,7 @@ import re
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from lib import export
+from lib.views import export
 
 # A 1x1 PNG: stands for a matplotlib figure output.
 PNG = base64.b64encode(bytes.fromhex(

@@ -9,10 +9,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import forecasts, ingest
-from lib.nlp import load_model
-from lib.store import connect, has_table, read_table
-from lib.text import Document
+from lib.build import run_stage
+from lib.core import config as core_config
+from lib.core import tables as core_tables
+from lib.corpus import forecasts as corpus_forecasts
+from lib.evaluate import forecasts as evaluate_forecasts
+from lib.extract import forecasts as extract_forecasts
+from lib.views import forecasts as views_forecasts
+from lib.core import tables as ingest_tables
+from lib.core.nlp import load_model
+from lib.core.store import connect, has_table, read_table
+from lib.core.document import Document
 
 FIXTURES = Path(__file__).parent / "fixtures" / "forecasts"
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -24,7 +31,7 @@ def nlp():
 
 
 def extract(nlp, text: str, published: date | None = date(2025, 3, 4)) -> list[dict]:
-    from lib import pipeline
+    from lib.extract import rows as pipeline
 
     document = Document(doc_id="t", text=text, published=published)
     return pipeline.analyse_document(document, nlp(text))["forecasts"]
@@ -33,7 +40,7 @@ def extract(nlp, text: str, published: date | None = date(2025, 3, 4)) -> list[d
 # ---------------------------------------------------------------- scales shipped as data
 
 def test_icd_scale_holds_the_published_bands_in_order():
-    scale = forecasts.icd_scale()
+    scale = extract_forecasts.icd_scale()
     expected = {"almost no chance": (0.01, 0.05), "very unlikely": (0.05, 0.20), "unlikely": (0.20, 0.45),
                 "roughly even chance": (0.45, 0.55), "likely": (0.55, 0.80), "very likely": (0.80, 0.95),
                 "almost certain": (0.95, 0.99)}
@@ -43,7 +50,7 @@ def test_icd_scale_holds_the_published_bands_in_order():
 
 
 def test_every_workbook_rule_is_documented_and_unquantified_rows_have_no_band():
-    rules = forecasts.modal_rules()
+    rules = extract_forecasts.modal_rules()
     for phrase in ("may", "could", "might", "will", "would likely", "expected to", "very little chance",
                    "risks", "threaten to", "plan to"):
         assert phrase in rules and rules[phrase].rule.strip()
@@ -63,7 +70,7 @@ def test_every_workbook_rule_is_documented_and_unquantified_rows_have_no_band():
     (["could"], None, None, "workbook modal rule"),
 ])
 def test_band_lookup_prefers_estimative_words_over_modals(parts, low, high, scale):
-    band = forecasts.band_for(parts)
+    band = extract_forecasts.band_for(parts)
     assert (band.low, band.high, band.scale) == (low, high, scale)
 
 
@@ -150,7 +157,7 @@ def fixture_forecasts() -> pd.DataFrame:
 
 
 def judged(as_of: str = "2026-11-23") -> pd.DataFrame:
-    return forecasts.with_outcomes(fixture_forecasts(), forecasts.load_ledger(FIXTURES / "ledger_basic.csv"), as_of)
+    return corpus_forecasts.with_outcomes(fixture_forecasts(), corpus_forecasts.load_ledger(FIXTURES / "ledger_basic.csv"), as_of)
 
 
 def test_status_as_of_a_date():
@@ -159,11 +166,11 @@ def test_status_as_of_a_date():
                       "fk-e": "resolved", "fk-f": "due", "fk-g": "open"}  # fk-f resolved only in 2027
     earlier = dict(zip(judged("2025-01-05")["forecast_key"], judged("2025-01-05")["status"]))
     assert earlier["fk-a"] == "open" and earlier["fk-f"] == "open"
-    assert list(forecasts.due_list(judged())["forecast_key"]) == ["fk-f"]
+    assert list(corpus_forecasts.due_list(judged())["forecast_key"]) == ["fk-f"]
 
 
 def test_brier_per_forecaster_matches_hand_computation():
-    table = forecasts.brier_table(judged(), "forecaster").set_index("forecaster")
+    table = corpus_forecasts.brier_table(judged(), "forecaster").set_index("forecaster")
     # X: (0.875 - 1)^2 = 0.015625 and (0.125 - 1)^2 = 0.765625 -> mean 0.390625
     assert table.loc["X", "brier"] == pytest.approx(0.390625, abs=1e-4)
     assert table.loc["X", "n_scored"] == 2
@@ -174,14 +181,14 @@ def test_brier_per_forecaster_matches_hand_computation():
 
 
 def test_brier_per_forecaster_kind():
-    table = forecasts.brier_table(judged(), "forecaster_kind").set_index("forecaster_kind")
+    table = corpus_forecasts.brier_table(judged(), "forecaster_kind").set_index("forecaster_kind")
     assert table.loc["named", "brier"] == pytest.approx(0.390625, abs=1e-4)
     assert table.loc["anonymous", "n_scored"] == 1
 
 
 def test_calibration_needs_enough_outcomes():
-    assert forecasts.calibration_table(judged()).empty
-    table = forecasts.calibration_table(judged(), minimum=3).set_index("probability_band")
+    assert corpus_forecasts.calibration_table(judged()).empty
+    table = corpus_forecasts.calibration_table(judged(), minimum=3).set_index("probability_band")
     assert table.loc["very likely", "observed_rate"] == 1.0 and table.loc["likely", "observed_rate"] == 0.0
 
 
@@ -190,12 +197,12 @@ def test_calibration_needs_enough_outcomes():
                                            ("ledger_no_evidence.csv", "needs evidence")])
 def test_bad_ledgers_fail_loudly(name, message):
     with pytest.raises(ValueError, match=message):
-        forecasts.load_ledger(FIXTURES / name)
+        corpus_forecasts.load_ledger(FIXTURES / name)
 
 
 def test_shipped_ledger_holds_no_unsourced_outcome():
-    ledger = forecasts.load_ledger(forecasts.DEFAULT_LEDGER)
-    assert list(ledger.columns) == list(forecasts.LEDGER_COLUMNS)
+    ledger = corpus_forecasts.load_ledger(core_config.DEFAULT_LEDGER)
+    assert list(ledger.columns) == list(corpus_forecasts.LEDGER_COLUMNS)
     assert all(e.strip() for o, e in zip(ledger["outcome"], ledger["evidence"]) if o)
 
 
@@ -225,10 +232,10 @@ def test_evidence_only_from_later_documents_sharing_actor_and_event():
         {"doc_id": "late", "char_start": 60, "char_end": 65, "name": "Seoul"},
     ])
     published = {"early": date(2024, 11, 1), "late": date(2024, 12, 1), "same-day": date(2024, 11, 1)}
-    evidence = forecasts.suggest_evidence(f, claims, mentions, published, Names())
+    evidence = corpus_forecasts.suggest_evidence(f, claims, mentions, published, Names())
     assert list(evidence["claim_id"]) == ["c1"]
     assert evidence.loc[0, "relation"] == "supports" and evidence.loc[0, "shared_actors"] == ["North Korea"]
-    flipped = forecasts.suggest_evidence(f.assign(polarity="does not happen"), claims, mentions, published, Names())
+    flipped = corpus_forecasts.suggest_evidence(f.assign(polarity="does not happen"), claims, mentions, published, Names())
     assert flipped.loc[0, "relation"] == "contradicts"
 
 
@@ -237,7 +244,7 @@ def test_evidence_only_from_later_documents_sharing_actor_and_event():
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     con = connect(tmp_path_factory.mktemp("fc") / "workbook.duckdb")
-    result = forecasts.build(con, SEEDS, as_of="2026-11-23", resolutions=forecasts.DEFAULT_LEDGER, show_progress=False)
+    result = run_stage(con, "forecasts", SEEDS, as_of="2026-11-23", resolutions=core_config.DEFAULT_LEDGER, show_progress=False)
     yield con, result
     con.close()
 
@@ -245,26 +252,26 @@ def built(tmp_path_factory):
 def test_build_writes_both_tables_with_offsets_inside_documents(built):
     con, result = built
     assert has_table(con, "forecasts") and has_table(con, "forecast_evidence")
-    docs = read_table(con, ingest.DOCUMENTS).set_index("doc_id")["text"]
-    table = read_table(con, forecasts.FORECASTS)
+    docs = read_table(con, ingest_tables.DOCUMENTS).set_index("doc_id")["text"]
+    table = read_table(con, core_tables.FORECASTS)
     assert len(table) > 0 and set(table["status"]) <= {"open", "due", "resolved"}
     for row in table.itertuples():
         assert docs[row.doc_id][row.char_start:row.char_end] == row.statement
     assert table["forecast_key"].is_unique and table["forecast_id"].is_unique
     assert set(table["forecaster_kind"]) <= {"named", "anonymous", "article"}
-    assert forecasts.timeline_figure(result["forecasts"], "2026-11-23").get_size_inches().tolist() == [9.0, 6.0]
+    assert views_forecasts.timeline_figure(result["forecasts"], "2026-11-23").get_size_inches().tolist() == [9.0, 6.0]
 
 
 def test_seed_gold_floors(built):
     con, result = built
-    scores = forecasts.seed_gold_scores(result["forecasts"], read_table(con, ingest.DOCUMENTS))
+    scores = evaluate_forecasts.seed_gold_scores(result["forecasts"], read_table(con, ingest_tables.DOCUMENTS))
     assert scores["precision"] >= 0.85 and scores["recall"] >= 0.85
     assert scores["forecaster_accuracy"] >= 0.85 and scores["polarity_accuracy"] >= 0.9
     assert scores["probability_phrase_accuracy"] >= 0.9 and scores["horizon_text_accuracy"] >= 0.9
 
 
 def test_composed_gold_floors():
-    scores = forecasts.composed_gold_scores()
+    scores = evaluate_forecasts.composed_gold_scores()
     assert scores["precision"] >= 0.85 and scores["recall"] >= 0.85
     assert scores["forecaster_accuracy"] >= 0.85 and scores["polarity_accuracy"] >= 0.9
     assert scores["horizon_dates_accuracy"] >= 0.85 and scores["condition_accuracy"] >= 0.85

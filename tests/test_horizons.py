@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from lib import horizons
+from lib.core import horizons
 
 TUESDAY = date(2024, 11, 5)  # an article date that is a Tuesday
 

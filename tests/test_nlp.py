@@ -2,7 +2,7 @@
 
 import pytest
 
-from lib import nlp
+from lib.core import nlp
 
 
 def test_missing_model_names_the_fix():

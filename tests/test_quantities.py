@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib import quantities
-from lib.quantities import Quantity, find_quantities, format_quantity, parse_quantity
+from lib.core import quantities
+from lib.core.quantities import Quantity, find_quantities, format_quantity, parse_quantity
 
 
 @pytest.mark.parametrize("phrase, low, high, qualifier", [

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import scale
+from lib import build as scale
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = sorted((REPO / "seeds").glob("*.txt"))
@@ -141,7 +141,7 @@ def test_a_killed_build_leaves_the_previous_store_intact_and_the_next_run_comple
 
 def headless_build(corpus: Path, store_path: Path, hash_seed: str) -> subprocess.Popen:
     """A build in its own interpreter: set and dict-of-set orders differ with PYTHONHASHSEED."""
-    code = f"from lib import scale; scale.build_store({str(store_path)!r}, {str(corpus)!r})"
+    code = f"from lib.build import build_store; build_store({str(store_path)!r}, {str(corpus)!r})"
     return subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONHASHSEED": hash_seed})
 

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from lib import store
-from lib.schema import all_tables, table
+from lib.core import store
+from lib.core.tables import all_tables, table
 
 THINGS = table(
     "things",

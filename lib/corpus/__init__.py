@@ -1,0 +1,1 @@
+"""Across documents, no parsing: the actors registry, canonical sources, clusters, grading, judgments."""

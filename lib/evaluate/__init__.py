@@ -1,0 +1,1 @@
+"""Gold data loading and precision/recall per stage."""

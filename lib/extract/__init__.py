@@ -1,0 +1,1 @@
+"""Per document and pure: (Document, parsed Doc) -> rows. The only code hashed into the rows cache."""

@@ -1,0 +1,1 @@
+"""File or record -> documents row: reading, line rules, cleaning, description, duplicates. No spaCy."""

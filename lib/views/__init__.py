@@ -1,0 +1,1 @@
+"""Read-only displays: one module per notebook, plus shared report and chart helpers."""
