@@ -127,9 +127,9 @@ def _claims(ctx: Context) -> dict[str, pd.DataFrame]:
     claims["as_of"] = [a for a, _ in as_of]
     claims["as_of_basis"] = [b for _, b in as_of]
     claims, clusters = corpus_claims.cluster_claims(claims, outlets)
-    store.write_table(ctx.con, CLAIMS, claims[CLAIMS.column_names])
+    store.write_table(ctx.con, CLAIMS, claims.reindex(columns=CLAIMS.column_names))
     troops = claims[claims.is_troop_estimate.astype(bool)]
-    store.write_table(ctx.con, TROOP_ESTIMATES, troops[TROOP_ESTIMATES.column_names])
+    store.write_table(ctx.con, TROOP_ESTIMATES, troops.reindex(columns=TROOP_ESTIMATES.column_names))
     store.write_table(ctx.con, CLAIM_CLUSTERS, clusters[CLAIM_CLUSTERS.column_names])
     return {t.name: store.read_table(ctx.con, t) for t in (CLAIMS, TROOP_ESTIMATES, CLAIM_CLUSTERS)}
 
@@ -160,7 +160,7 @@ def _forecasts(ctx: Context) -> dict[str, Any]:
     rows = corpus_forecasts.canonical_forecasters(rows, registry) if len(rows) else rows
     ledger = corpus_forecasts.load_ledger(ctx.resolutions)
     judged = corpus_forecasts.with_outcomes(rows, ledger, ctx.as_of)
-    store.write_table(ctx.con, FORECASTS, judged[FORECASTS.column_names])
+    store.write_table(ctx.con, FORECASTS, judged.reindex(columns=FORECASTS.column_names))
     documents = ctx.documents()
     published = {doc_id: corpus_forecasts.to_date(value) for doc_id, value in zip(
         documents["doc_id"].tolist(), documents["published"].tolist())}

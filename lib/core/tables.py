@@ -122,6 +122,13 @@ CLAIMS = table(
         ("unit", "VARCHAR", "Counted noun as written, lower case ('troops', 'special forces', 'brigades')."),
         ("unit_category", "VARCHAR", "personnel, formation, materiel, people, casualties, time, civilian "
                                      "(lib/data/counted_nouns.csv); NULL for other nouns."),
+        ("counted_event", "VARCHAR", "What the figure counts, from the predicate that governs it and its noun "
+                                     "(lib/data/counted_events.csv): deployed, present, planned_deployment, killed, "
+                                     "wounded, casualties, captured, missing, displaced, evacuated, arrested, fired, "
+                                     "intercepted, destroyed, pledged or other; NULL for figures that are not counts."),
+        ("counted_party", "VARCHAR", "Whose people or things are counted ('North Korea' for 'North Korean soldiers', "
+                                     "'civilians' when only a group word is given), canonical where the registry knows "
+                                     "the actor; NULL when the text does not say."),
         ("modality", "VARCHAR", "'reported', 'planned' (the acting party's plan or agreement) or 'possible' "
                                 "(a projection, estimate or expectation)."),
         ("hedges", "VARCHAR[]", "Hedge words found in the sentence ('reportedly', 'may', 'up to'...)."),
@@ -130,6 +137,9 @@ CLAIMS = table(
         ("source_name", "VARCHAR", "The source as named within the document (before corpus-wide merging)."),
         ("source", "VARCHAR", "Canonical actor name (actors registry); NULL when anonymous or the author's own."),
         ("co_sources", "VARCHAR[]", "Other canonical sources named in the same attribution ('X, Y and Z say')."),
+        ("origin", "VARCHAR", "Where the source says the claim comes from ('Yonhap reported, citing the NIS': source "
+                              "Yonhap, origin the NIS), canonical; the source itself when it cites no one; NULL when "
+                              "the author's own."),
         ("attribution", "VARCHAR", "'named', 'anonymous' ('reportedly', 'reports suggest') or 'author' (no attribution)."),
         ("attribution_rule", "VARCHAR", "The rule that found the source: verb, according_to, agent, adverb, "
                                         "carried (from the previous sentence), pronoun."),
@@ -163,6 +173,8 @@ TROOP_ESTIMATES = table(
         ("qualifier", "VARCHAR", "Qualifier as written."),
         ("unit", "VARCHAR", "Counted noun ('troops', 'special forces', 'brigades')."),
         ("unit_category", "VARCHAR", "'personnel' or 'formation' (brigades are not converted to troops)."),
+        ("counted_event", "VARCHAR", "'deployed', 'present' or 'planned_deployment' (claims.counted_event)."),
+        ("counted_party", "VARCHAR", "Whose personnel (claims.counted_party)."),
         ("modality", "VARCHAR", "'reported', 'planned' or 'possible'."),
         ("source", "VARCHAR", "Canonical source; NULL when anonymous or the author's own."),
         ("source_text", "VARCHAR", "Source as written."),
@@ -316,6 +328,8 @@ FORECASTS = table(
         ("forecaster", "VARCHAR", "Canonical name of who predicts it; 'analysts (unnamed)' style for anonymous groups; the author or outlet for the article's own voice."),
         ("forecaster_actor_id", "VARCHAR", "actors.actor_id of the forecaster; NULL for anonymous groups and unregistered names."),
         ("forecaster_kind", "VARCHAR", "'named', 'anonymous' or 'article'."),
+        ("forecast_kind", "VARCHAR", "'prediction' (about others or the world, warnings included) or 'intention' "
+                                     "(the forecaster's own commitment: a vow, pledge, threat, plan or agreed term)."),
         ("forecaster_text", "VARCHAR", "The forecaster as written (before resolution), e.g. 'he', 'analysts'."),
         ("attribution_rule", "VARCHAR", "How the forecaster was found: 'quote', 'reporting verb', 'according to', 'quoted paragraph', 'article voice'."),
         ("target", "VARCHAR", "What is predicted, 'subject | event | object' from the parse (event as lemma)."),
