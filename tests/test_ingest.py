@@ -245,24 +245,38 @@ def test_by_monday_is_not_a_byline():
 # --- metadata -----------------------------------------------------------------------------------
 
 
-def test_inferred_date_is_a_documented_lower_bound():
-    rows = {r["source_path"]: r for r in ingest_folder.ingest_corpus(FIXTURES / "composed")}
-    row = rows["inferred_date.txt"]
-    assert row["published"] == date(2024, 10, 30) and row["published_basis"] == "inferred"
+def test_inferred_date_is_a_documented_lower_bound_not_a_guessed_day(tmp_path):
+    """Changed deliberately: the lower bound used to be stored as `published`; it is now
+    published_earliest, and `published` stays NULL (a date is never guessed)."""
+    shutil.copy(FIXTURES / "composed" / "inferred_date.txt", tmp_path)
+    (row,) = ingest_folder.ingest_corpus(tmp_path)
+    assert row["published"] is None and row["published_basis"] == "inferred"
+    assert row["published_earliest"] == date(2024, 10, 30)
     assert "Oct. 28, 2024" in row["published_note"] and "Wednesday" in row["published_note"]
     assert "Thursday" not in row["published_note"]  # 'will meet on Thursday' is the future
+
+
+def test_a_weekday_is_anchored_to_the_event_another_document_dates():
+    """New: in the composed corpus the same article's 'on Wednesday' names the event the wire
+    story dates 30 October, which bounds publication on both sides."""
+    rows = {r["source_path"]: r for r in ingest_folder.ingest_corpus(FIXTURES / "composed")}
+    row = rows["inferred_date.txt"]
+    assert row["published"] is None and row["published_basis"] == "inferred from wire_dateline"
+    assert (row["published_earliest"], row["published_latest"]) == (date(2024, 10, 30), date(2024, 11, 5))
 
 
 def test_undated_article_says_why(seed_rows):
     row = seed_rows["003_7d9df90af5a7de37.txt"]
     assert row["published"] is None and row["published_basis"] is None
-    assert "no stated date" in row["published_note"]
+    assert "no usable printed date" in row["published_note"] and "cannot be anchored" in row["published_note"]
 
 
 def test_stated_date_prefers_published_over_updated():
     cleaned = ingest_clean.clean("Title of the article here\n\nUpdated: 11/7/2024\n\nPublished: 11/5/2024\n\n" + "Body text. " * 20)
     published, basis, _ = ingest_describe.published_date(cleaned, "")
     assert published == date(2024, 11, 5) and basis == "stated"
+    finding = ingest_describe.text_date(cleaned, "")
+    assert (finding.published, finding.basis) == (date(2024, 11, 5), "timestamp")
 
 
 def test_outlet_self_reference_and_tie():

@@ -12,7 +12,11 @@ These texts measure speed and memory, never extraction quality: they are not gol
 from __future__ import annotations
 
 import argparse
+import html
+import json
 import random
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -115,13 +119,23 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 @dataclass(frozen=True)
 class Article:
+    """One composed article: `text` is the .txt file; the parts are kept so a web page can lay them out."""
+
     index: int
     published: date
     text: str
+    headline: str = ""
+    author: str = ""
+    outlet: str = ""
+    paragraphs: tuple[str, ...] = ()  # lead, body paragraphs and closing line, as in `text`
 
     @property
     def filename(self) -> str:
         return f"{self.index:05d}_{self.published.isoformat()}.txt"
+
+    @property
+    def html_filename(self) -> str:
+        return f"{self.index:05d}_{self.published.isoformat()}.html"
 
 
 class _Composer:
@@ -222,32 +236,189 @@ def compose(index: int, seed: int = SEED, body_paragraphs: int = BODY_PARAGRAPHS
     editor = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
     author = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
     published = composer.published
-    lines = [
-        composer.fill(rng.choice(HEADLINES)),
-        f"By {author} | {composer.outlet}",
-        f"{published.day} {published.strftime('%B')} {published.year}",
-        "",
-        composer.fill(rng.choice(LEADS)),
-    ]
-    for template in rng.sample(BODY, min(body_paragraphs, len(BODY))):
-        lines += ["", composer.fill(template)]
-    lines += ["", composer.fill(rng.choice(CLOSINGS), official_editor=editor)]
-    text = "\n".join(lines) + "\n"
-    return Article(index=index, published=published, text=text)
+    headline = composer.fill(rng.choice(HEADLINES))
+    paragraphs = [composer.fill(rng.choice(LEADS))]
+    paragraphs += [composer.fill(template) for template in rng.sample(BODY, min(body_paragraphs, len(BODY)))]
+    paragraphs.append(composer.fill(rng.choice(CLOSINGS), official_editor=editor))
+    headers = [headline, f"By {author} | {composer.outlet}", f"{published.day} {published.strftime('%B')} {published.year}"]
+    text = "\n".join(headers) + "\n\n" + "\n\n".join(paragraphs) + "\n"
+    return Article(index=index, published=published, text=text, headline=headline, author=author,
+                   outlet=composer.outlet, paragraphs=tuple(paragraphs))
+
+
+# Saved web pages. The same articles as the .txt corpus, laid out the way a browser's "Save page as"
+# keeps a news site: everything around the story (menus, consent banner, scripts, related links,
+# footer) is text an extractor has to leave out, so HTML ingest is measured on realistic markup.
+
+NAV_SECTIONS = ["World", "Europe", "Asia-Pacific", "Ukraine war", "Analysis", "Opinion", "Video", "Newsletters"]
+
+
+FOOTER_LINKS = ["About us", "Contact", "Corrections", "Privacy policy", "Cookie settings", "Terms of use", "Advertise"]
+
+
+RELATED_LINKS = 4
+
+
+def _site(outlet: str) -> tuple[str, str]:
+    """Masthead name and (reserved, never resolvable) domain of an outlet: 'the Kyiv Independent' -> kyivindependent.example."""
+    name = outlet[0].upper() + outlet[1:]
+    domain = re.sub(r"[^a-z]", "", outlet.lower().removeprefix("the ")) + ".example"
+    return name, domain
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower())[:80].strip("-")
+
+
+def _text(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
+def _attr(value: str) -> str:
+    return html.escape(value, quote=True)
+
+
+def _article_url(article: Article, domain: str | None = None) -> str:
+    """Where `article` lives on its own site, or on `domain` (a related story linked from another site's page)."""
+    day = article.published
+    domain = domain or _site(article.outlet)[1]
+    return f"https://www.{domain}/world/{day:%Y/%m/%d}/{_slug(article.headline)}-{article.index}"
+
+
+def _published_time(article: Article, rng: random.Random) -> str:
+    """ISO timestamp on the article's day: pages state the time as well, feeds and scrapers keep it."""
+    return f"{article.published.isoformat()}T{rng.randrange(5, 23):02d}:{rng.randrange(60):02d}:00Z"
+
+
+def _head(article: Article, published_time: str) -> str:
+    """<head>: title, the Open Graph and article meta tags, JSON-LD and an analytics script."""
+    name, _ = _site(article.outlet)
+    description = article.paragraphs[0] if article.paragraphs else article.headline
+    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": article.headline,
+                     "datePublished": published_time, "author": [{"@type": "Person", "name": article.author}],
+                     "publisher": {"@type": "Organization", "name": name}}).replace("</", "<\\/")
+    return f"""<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_text(article.headline)} | {_text(name)}</title>
+<meta name="description" content="{_attr(description)}">
+<meta name="author" content="{_attr(article.author)}">
+<meta property="og:type" content="article">
+<meta property="og:site_name" content="{_attr(name)}">
+<meta property="og:title" content="{_attr(article.headline)}">
+<meta property="og:url" content="{_attr(_article_url(article))}">
+<meta property="article:published_time" content="{published_time}">
+<meta property="article:section" content="World">
+<link rel="canonical" href="{_attr(_article_url(article))}">
+<link rel="stylesheet" href="/static/css/site.min.css">
+<script type="application/ld+json">{ld}</script>
+<script>
+window.dataLayer = window.dataLayer || [];
+function gtag() {{ dataLayer.push(arguments); }}
+gtag("js", new Date());
+gtag("config", "G-BENCH0000", {{ "anonymize_ip": true, "page_type": "article" }});
+document.documentElement.className = document.documentElement.className.replace("no-js", "js");
+</script>
+</head>"""
+
+
+def _masthead(article: Article) -> str:
+    """Consent banner, site header and section menu: the first text on every page of the site."""
+    name, _ = _site(article.outlet)
+    sections = "\n".join(f'<li><a href="/{_slug(s)}">{_text(s)}</a></li>' for s in NAV_SECTIONS)
+    return f"""<div id="cookie-consent" class="cookie-banner" role="dialog" aria-label="Cookie consent">
+<p>We use cookies and similar technologies to improve your experience, measure our audience and
+show personalised advertising. You can change your choices at any time in Cookie settings.</p>
+<button type="button" class="accept">Accept all</button> <button type="button" class="manage">Manage preferences</button>
+</div>
+<header class="site-header">
+<a class="logo" href="/">{_text(name)}</a>
+<nav class="sections" aria-label="Sections"><ul>
+{sections}
+</ul></nav>
+<a class="subscribe" href="/subscribe">Subscribe</a> <a class="sign-in" href="/account">Sign in</a>
+</header>"""
+
+
+def _article_element(article: Article, published_time: str) -> str:
+    """The story: headline, byline, <time datetime> and one <p> per paragraph of the .txt article."""
+    day = article.published
+    body = "\n".join(f"<p>{_text(paragraph)}</p>" for paragraph in article.paragraphs)
+    return f"""<article class="story">
+<header class="story-header">
+<p class="kicker"><a href="/ukraine-war">Ukraine war</a></p>
+<h1>{_text(article.headline)}</h1>
+<p class="byline">By <a rel="author" href="/authors/{_slug(article.author)}">{_text(article.author)}</a></p>
+<time datetime="{published_time}">{day.day} {day:%B} {day.year}</time>
+</header>
+<div class="story-body">
+{body}
+</div>
+</article>"""
+
+
+def _related(article: Article, seed: int) -> str:
+    """Links to the next articles of the corpus on this page's site: real headlines, as a 'Read more' box has."""
+    domain = _site(article.outlet)[1]
+    items = []
+    for other in (compose(article.index + k, seed, body_paragraphs=0) for k in range(1, RELATED_LINKS + 1)):
+        items.append(f'<li><a href="{_attr(_article_url(other, domain))}">{_text(other.headline)}</a></li>')
+    heading = '<aside class="related" aria-label="Related">\n<h2>More on this story</h2>\n<ul>'
+    return "\n".join([heading, *items, "</ul>", "</aside>"])
+
+
+def _footer(article: Article) -> str:
+    name, _ = _site(article.outlet)
+    links = "\n".join(f'<li><a href="/{_slug(link)}">{_text(link)}</a></li>' for link in FOOTER_LINKS)
+    return f"""<footer class="site-footer">
+<ul>
+{links}
+</ul>
+<p>&copy; {article.published.year} {_text(name)}. All rights reserved.</p>
+</footer>
+<script src="/static/js/app.min.js" defer></script>"""
+
+
+def page_html(article: Article, seed: int = SEED) -> str:
+    """A saved web page of `article`: its text inside the furniture of a news site; the same for the same article.
+
+    The page's own details (the time of day) come from a stream seeded apart from the article's,
+    so the text corpus stays exactly what it was.
+    """
+    rng = random.Random(f"{seed}-{article.index}-page")
+    published_time = _published_time(article, rng)
+    parts = ["<!DOCTYPE html>", '<html lang="en" class="no-js">', _head(article, published_time), "<body>",
+             _masthead(article), "<main>", _article_element(article, published_time), _related(article, seed),
+             "</main>", _footer(article), "</body>", "</html>"]
+    return "\n".join(parts) + "\n"
+
+
+def _write_articles(folder: str | Path, indices: range, seed: int, body_paragraphs: int,
+                    render: Callable[[Article], tuple[str, str]]) -> list[Path]:
+    """Compose each article and write `render(article)` = (file name, content) as UTF-8 into `folder`."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in indices:
+        name, content = render(compose(index, seed, body_paragraphs))
+        path = folder / name
+        path.write_text(content, encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
 def write_corpus(folder: str | Path, n: int, seed: int = SEED, start: int = 0,
                  body_paragraphs: int = BODY_PARAGRAPHS) -> list[Path]:
     """Write articles start..start+n-1 as UTF-8 .txt files into `folder`; returns their paths."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for index in range(start, start + n):
-        article = compose(index, seed, body_paragraphs)
-        path = folder / article.filename
-        path.write_text(article.text, encoding="utf-8")
-        paths.append(path)
-    return paths
+    return _write_articles(folder, range(start, start + n), seed, body_paragraphs,
+                           lambda article: (article.filename, article.text))
+
+
+def write_html_corpus(folder: str | Path, n: int, seed: int = SEED, start: int = 0,
+                      body_paragraphs: int = BODY_PARAGRAPHS) -> list[Path]:
+    """Write articles start..start+n-1 as saved web pages (.html, UTF-8) into `folder`; returns their paths."""
+    return _write_articles(folder, range(start, start + n), seed, body_paragraphs,
+                           lambda article: (article.html_filename, page_html(article, seed)))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -256,8 +427,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--paragraphs", type=int, default=BODY_PARAGRAPHS, help="body paragraphs per article")
+    parser.add_argument("--html", action="store_true", help="write saved web pages (.html) instead of .txt files")
     args = parser.parse_args(argv)
-    write_corpus(args.folder, args.n, args.seed, body_paragraphs=args.paragraphs)
+    writer = write_html_corpus if args.html else write_corpus
+    writer(args.folder, args.n, args.seed, body_paragraphs=args.paragraphs)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@ For each size a fresh process generates a synthetic corpus (lib.bench.corpus), b
 headless (lib.build.build_store: the stage functions the notebooks call, without kernels or HTML),
 measures the floor (bare spaCy `nlp.pipe` over the same cleaned texts, same model, same n_process),
 then adds one article and builds again on the warm caches. One process per size keeps the peak
-memory of one size from hiding in the next. Results go to results.md, results.json and scaling.png.
+memory of one size from hiding in the next. A last process builds the same articles as saved web
+pages and as text files, for ingest and extraction seconds per HTML page against per text file, and
+the text path is compared with the results.json this run replaces. Results go to results.md,
+results.json and scaling.png.
 
 What the ratio means: per-document extraction (parse + every extractor + writing the caches) over
 the floor (parse only). Cross-document stages are timed apart, per stage, so a step that grows
@@ -42,6 +45,18 @@ SAMPLE_SECONDS = 0.05
 # One re-run after adding an article varies by a third on this 2-core VM (the cold build's cache
 # files are still being written back to disk); the median of three additions is the figure.
 INCREMENTAL_RUNS = 3
+
+
+# Saved web pages measured against the same articles as text. 200 pages reach PARALLEL_FROM, so
+# extraction runs with the workers the sizes use, and by results.md's per-document figures the two
+# cold builds together add well under a minute to `make bench` on 2 cores.
+HTML_PAGES = 200
+
+
+# The text path is judged no slower than the previous results.json when its per-document ingest and
+# extraction seconds at the largest size both runs measured are within this factor: an allowance for
+# run-to-run noise, judged at the largest size because a long build averages the noise out.
+TEXT_PATH_TOLERANCE = 1.10
 
 
 class PeakMemory:
@@ -169,15 +184,69 @@ def _add_one_article(corpus: Path, index: int, store_path: Path) -> tuple[float,
     return time.perf_counter() - started, stages
 
 
-def _run_size(size: int, scratch: Path) -> dict[str, Any]:
-    """Measure one size in a child process; its JSON result comes back through a file."""
-    work = scratch / str(size)
+def _mean_words(store_path: Path) -> float:
+    """Mean words of the ingested bodies: how much of each page ingest kept (the text files give the target)."""
+    con = store.connect(store_path, read_only=True)
+    try:
+        return con.execute("SELECT coalesce(avg(n_words), 0) FROM documents WHERE status = 'ok'").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _build_written(write: Callable[[Path, int], list[Path]], n: int, work: Path) -> dict[str, Any]:
+    """Write `n` articles with `write`, build them cold into a store of their own, and time every step.
+
+    Each corpus gets its own folder, store and cache: the text and the HTML articles clean to the
+    same bodies, and a shared cache would hand the second build the first one's parses.
+    """
+    corpus = work / "corpus"
+    write(corpus, n)
+    store_path = work / "workbook.duckdb"
+    started = time.perf_counter()
+    stages = build_store(store_path, corpus)
+    return {"files": n, "stages": stages, "build_seconds": time.perf_counter() - started,
+            "statuses": _status_counts(store_path), "mean_words": _mean_words(store_path)}
+
+
+def _warm_up(work: Path, index: int) -> None:
+    """Build article `index` (outside the measured ones) once as text and once as a page, untimed."""
+    corpus = work / "corpus"
+    benchgen.write_corpus(corpus, 1, start=index)
+    benchgen.write_html_corpus(corpus, 1, start=index + 1)
+    build_store(work / "workbook.duckdb", corpus)
+
+
+def measure_html(pages: int, work: Path) -> dict[str, Any]:
+    """Saved web pages against the same articles as text files: ingest and extraction per document.
+
+    HTML parsing and body extraction are part of the ingest stage, so the ingest difference is
+    what pages cost; extraction sees the extracted bodies and should cost what text does. A warm-up
+    build of one text file and one page comes first, so neither timed build pays the process's
+    one-time costs (the model, lazy imports, language profiles).
+    """
+    nlp.load_model()
+    _warm_up(work / "warm-up", pages)
+    return {"pages": pages,
+            "text": _build_written(benchgen.write_corpus, pages, work / "text"),
+            "html": _build_written(benchgen.write_html_corpus, pages, work / "html")}
+
+
+def _in_child(function: str, argument: int, work: Path) -> dict[str, Any]:
+    """Run `function(argument, work)` of this module in a fresh process; its JSON result comes back through a file.
+
+    A fresh process per measurement keeps one measurement's peak memory and warm model out of the next.
+    """
     work.mkdir(parents=True)
     result_path = work / "result.json"
-    code = ("import json, sys; from pathlib import Path; from lib import bench; "
-            f"Path({str(result_path)!r}).write_text(json.dumps(bench.measure_size({size}, Path({str(work)!r}))))")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+    code = ("import json; from pathlib import Path; from lib.bench import run; "
+            f"Path({str(result_path)!r}).write_text(json.dumps(run.{function}({argument}, Path({str(work)!r}))))")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
     return json.loads(result_path.read_text())
+
+
+def _run_size(size: int, scratch: Path) -> dict[str, Any]:
+    """Measure one size in a child process."""
+    return _in_child("measure_size", size, scratch / str(size))
 
 
 def _derived(r: dict[str, Any]) -> dict[str, Any]:
@@ -191,8 +260,13 @@ def _derived(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def results_markdown(results: list[dict[str, Any]]) -> str:
-    """The committed results table, with each target stated as met or missed from the numbers."""
+def results_markdown(results: list[dict[str, Any]], html: dict[str, Any] | None = None,
+                     previous: list[dict[str, Any]] | None = None) -> str:
+    """The committed results table, with each target stated as met or missed from the numbers.
+
+    `html` is measure_html's result; `previous` is previous_text_path's (the results this run
+    replaces). Either section is left out when not given.
+    """
     rows = [{**r, **_derived(r)} for r in results]
     stage_names = [k for k in rows[0]["stages"]] if rows else []
     lines = [
@@ -202,7 +276,7 @@ def results_markdown(results: list[dict[str, Any]]) -> str:
         f"Python {platform.python_version()}, {platform.system()}. Written by `make bench` "
         "(`python -m lib bench`); raw numbers in results.json.",
         "",
-        "Corpus: synthetic articles from `lib/benchgen.py` (fixed seed; about 230 words each: a headline, "
+        "Corpus: synthetic articles from `lib/bench/corpus.py` (fixed seed; about 230 words each: a headline, "
         "byline, date, a lead and six body paragraphs drawn from templates, plus a closing line). Short "
         "articles keep the whole benchmark (three sizes, each with a cold build, a floor and three "
         "one-article additions) within 15 minutes on 2 cores; cost per token is what scales. The "
@@ -226,8 +300,95 @@ def results_markdown(results: list[dict[str, Any]]) -> str:
                              "worker processes):", lambda r, name: f"{r['step_peak_mb'].get(name, 0):,.0f}")
     lines += _step_table(rows, stage_names, "After adding one article (warm caches), seconds per step:",
                          lambda r, name: f"{r['incremental_stages'].get(name, 0):.2f}")
+    lines += _html_table(html) if html else []
+    lines += _text_path_table(rows, previous) if previous is not None else []
     lines += ["", "## Targets", ""] + _verdicts(rows)
+    lines += _html_verdicts(html) if html else []
+    lines += _text_path_verdicts(rows, previous) if previous is not None else []
     return "\n".join(lines) + "\n"
+
+
+def _html_figures(html: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Seconds per file of ingest, extraction and the cross-document steps, for the text and the HTML build."""
+    def per_file(build: dict[str, Any]) -> dict[str, float]:
+        stages, files = build["stages"], build["files"]
+        other = sum(v for k, v in stages.items() if k not in {"ingest", "extract"})
+        return {"ingest": stages.get("ingest", 0) / files, "extract": stages.get("extract", 0) / files,
+                "other": other / files, "build": build["build_seconds"] / files}
+
+    return {kind: per_file(html[kind]) for kind in ("text", "html")}
+
+
+def _statuses(counts: dict[str, int]) -> str:
+    return ", ".join(f"{status} {n:,}" for status, n in sorted(counts.items()))
+
+
+def _html_table(html: dict[str, Any]) -> list[str]:
+    """Saved web pages and the same articles as text, side by side, per document."""
+    figures = _html_figures(html)
+    lines = ["", f"Saved web pages: the same {html['pages']:,} articles as .html pages (`write_html_corpus`: "
+             "doctype, head with meta tags, JSON-LD and a script, cookie banner, menu, byline, `<time>`, "
+             "related links, footer) and as .txt files, each built cold in a store and cache of its own. "
+             "Milliseconds per document:", "",
+             "| corpus | documents | words per body | ingest ms | extraction ms | cross-doc ms | build ms |",
+             "|---|---|" + "---:|" * 5]
+    for kind, label in (("text", ".txt files"), ("html", ".html pages")):
+        f, build = figures[kind], html[kind]
+        lines.append(f"| {label} | {_statuses(build['statuses'])} | {build['mean_words']:.0f} | {1000 * f['ingest']:.1f} "
+                     f"| {1000 * f['extract']:.1f} | {1000 * f['other']:.1f} | {1000 * f['build']:.1f} |")
+    return lines
+
+
+def _times(a: float, b: float) -> str:
+    return f"{a / b:.2f}" if b else "n/a"
+
+
+def _html_verdicts(html: dict[str, Any]) -> list[str]:
+    """The HTML target is to report the cost per page; a body that differs from the text file's is flagged."""
+    figures = _html_figures(html)
+    text, page = figures["text"], figures["html"]
+    out = [f"- HTML ingest per page: reported: {1000 * page['ingest']:.1f} ms per page against "
+           f"{1000 * text['ingest']:.1f} ms per text file (x{_times(page['ingest'], text['ingest'])}); extraction "
+           f"{1000 * page['extract']:.1f} ms per page against {1000 * text['extract']:.1f} ms "
+           f"(x{_times(page['extract'], text['extract'])}), over {html['pages']:,} pages."]
+    words, text_words = html["html"]["mean_words"], html["text"]["mean_words"]
+    if not 0.9 * text_words <= words <= 1.1 * text_words:
+        out.append(f"  - The page bodies hold {words:.0f} words on average against {text_words:.0f} in the text files: "
+                   "ingest kept page furniture or lost article text, so extraction ran on other input.")
+    return out
+
+
+def _text_per_document(rows: list[dict[str, Any]]) -> dict[int, tuple[float, float]]:
+    """documents -> (ingest, extraction) seconds per document."""
+    return {r["documents"]: (r["stages"].get("ingest", 0) / r["documents"], r["stages"].get("extract", 0) / r["documents"])
+            for r in rows if r["documents"]}
+
+
+def _text_path_table(rows: list[dict[str, Any]], previous: list[dict[str, Any]]) -> list[str]:
+    """Ingest and extraction per text document, now and in the results this run replaced, at the sizes both measured."""
+    now, before = _text_per_document(rows), _text_per_document(previous)
+    common = sorted(set(now) & set(before))
+    if not common:
+        return []
+    lines = ["", "Text path against the previous results.json, milliseconds per document:", "",
+             "| documents | ingest before | ingest now | extraction before | extraction now |", "|" + "---:|" * 5]
+    for n in common:
+        lines.append(f"| {n:,} | {1000 * before[n][0]:.2f} | {1000 * now[n][0]:.2f} | {1000 * before[n][1]:.2f} "
+                     f"| {1000 * now[n][1]:.2f} |")
+    return lines
+
+
+def _text_path_verdicts(rows: list[dict[str, Any]], previous: list[dict[str, Any]]) -> list[str]:
+    """Reading HTML must not slow the text path: judged at the largest size both runs measured, where noise is least."""
+    now, before = _text_per_document(rows), _text_per_document(previous)
+    common = sorted(set(now) & set(before))
+    if not common:
+        return ["- Text path no slower than the previous results: no previous results at these sizes to compare with."]
+    n = common[-1]
+    ok = all(now[n][i] <= TEXT_PATH_TOLERANCE * before[n][i] for i in (0, 1))
+    return [f"- Text path no slower than the previous results (ingest and extraction per document each within "
+            f"x{TEXT_PATH_TOLERANCE:.2f} at {n:,} documents): ingest {1000 * before[n][0]:.2f} -> {1000 * now[n][0]:.2f} ms, "
+            f"extraction {1000 * before[n][1]:.2f} -> {1000 * now[n][1]:.2f} ms per document, {'met' if ok else 'MISSED'}."]
 
 
 def _step_table(rows: list[dict[str, Any]], stage_names: list[str], title: str,
@@ -322,10 +483,26 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
-def main(sizes: list[int], out: Path) -> None:
-    """Measure each size, then write results.md, results.json and scaling.png into `out`."""
+def previous_text_path(path: Path) -> list[dict[str, Any]]:
+    """Per-size ingest and extraction seconds of the results.json about to be replaced ([] when there is none).
+
+    Kept in the new results.json, so the report can be regenerated from it and still say whether
+    the text path got slower. Reads both layouts: a list of sizes (before HTML pages were measured)
+    and {"sizes": [...], ...}.
+    """
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    sizes = data if isinstance(data, list) else data.get("sizes", [])
+    return [{"documents": r["documents"], "stages": {k: r["stages"][k] for k in ("ingest", "extract") if k in r["stages"]}}
+            for r in sizes]
+
+
+def main(sizes: list[int], out: Path, html_pages: int = HTML_PAGES) -> None:
+    """Measure each size and the HTML pages, then write results.md, results.json and scaling.png into `out`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    previous = previous_text_path(out / "results.json")
     results = []
     started = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(prefix="workbook-bench-"))  # corpora and stores: not results
@@ -334,11 +511,24 @@ def main(sizes: list[int], out: Path) -> None:
             print(f"bench: {size} documents...", file=sys.stderr, flush=True)
             results.append(_run_size(size, scratch))
             _report_progress(results[-1], started)
+        html = _run_html(html_pages, scratch) if html_pages > 0 else None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    (out / "results.md").write_text(results_markdown(results), encoding="utf-8")
+    report = {"sizes": results, "html": html, "previous_text": previous}
+    (out / "results.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (out / "results.md").write_text(results_markdown(results, html, previous), encoding="utf-8")
     plot(results, out / "scaling.png")
+
+
+def _run_html(pages: int, scratch: Path) -> dict[str, Any]:
+    """The HTML measurement in a child process, with a progress line like the sizes'."""
+    print(f"bench: {pages} HTML pages and the same articles as text...", file=sys.stderr, flush=True)
+    html = _in_child("measure_html", pages, scratch / "html")
+    figures = _html_figures(html)
+    print(f"bench: HTML ingest {1000 * figures['html']['ingest']:.1f} ms per page "
+          f"(text {1000 * figures['text']['ingest']:.1f} ms), extraction {1000 * figures['html']['extract']:.1f} ms "
+          f"per page (text {1000 * figures['text']['extract']:.1f} ms)", file=sys.stderr, flush=True)
+    return html
 
 
 def _report_progress(result: dict[str, Any], started: float) -> None:

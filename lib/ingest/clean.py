@@ -208,7 +208,7 @@ class Cleaned:
     removed: list[dict[str, str]]
     title: str | None = None
     author: str | None = None
-    stated_dates: list[tuple[str, dates.DateMention, str]] = field(default_factory=list)  # (kind, date, line)
+    stated_dates: list[tuple[str, dates.DateMention, str]] = field(default_factory=list)  # (kind, date, line); kind: byline, published, updated
     header_lines: list[str] = field(default_factory=list)
     wire_agency: str | None = None
     title_outlet: str | None = None
@@ -277,7 +277,7 @@ def _apply_line_rules(lines: list[Line], cleaned: Cleaned) -> None:
             _mark(line, "byline")
             if cleaned.author is None:
                 cleaned.author = byline[0]
-            cleaned.stated_dates.extend(("published", m, line.text) for m in byline[1])
+            cleaned.stated_dates.extend(("byline", m, line.text) for m in byline[1])
         elif (dateline := parse_dateline(line)) is not None:
             _mark(line, "dateline")
             cleaned.stated_dates.append((dateline[0], dateline[1], line.text))
@@ -449,8 +449,14 @@ def _rejoin(paragraphs: list[str]) -> list[str]:
     return out
 
 
-def clean(text: str) -> Cleaned:
-    """Clean one decoded article: body text, what was removed (and why), and header metadata."""
+def clean(text: str, title: str | None = None) -> Cleaned:
+    """Clean one decoded article: body text, what was removed (and why), and header metadata.
+
+    `title` is the headline when the source already gave it (page markup, an export's field): the
+    body is then not searched for a headline and its opening lines are not judged as page header
+    (an extractor or an export has already taken the page furniture out, and a short first
+    paragraph must not be mistaken for a banner); a line repeating that headline is still removed.
+    """
     removed: list[dict[str, str]] = []
     cleaned = Cleaned(text="", removed=removed)
     lines = _split_lines(text, removed)
@@ -459,13 +465,34 @@ def clean(text: str) -> Cleaned:
     _caption_leads(lines, single_newline)
     _promo_blocks(lines)
     start = _body_start(lines)
+    if title is None:
+        _mark_title_and_header(lines, start, cleaned)
+    else:
+        cleaned.title = title
+        _mark_repeated_headline(lines, title, None)
+    _wire_dateline(lines, start, cleaned)
+    for line in lines:
+        if line.rule is not None:
+            removed.append({"text": line.raw, "rule": line.rule})
+    kept = [line.text for line in lines if line.rule is None]
+    cleaned.text = "\n\n".join(_rejoin(kept))
+    return cleaned
+
+
+def _mark_repeated_headline(lines: list[Line], headline: str, title_line: Line | None) -> None:
+    title_key = _headline_key(headline)
+    for line in lines:
+        if line is not title_line and line.rule is None and _headline_key(line.text) == title_key:
+            line.rule = "repeated_headline"
+
+
+def _mark_title_and_header(lines: list[Line], start: int, cleaned: Cleaned) -> None:
+    """Choose the headline of a plain text and judge the lines above the body: byline, standfirst,
+    masthead or site banner."""
     title_line = _choose_title(lines, start)
     if title_line is not None:
         cleaned.title, cleaned.title_outlet = split_site_suffix(clean_title(title_line.raw) or title_line.text)
-        title_key = _headline_key(title_line.text)
-        for line in lines:
-            if line is not title_line and line.rule is None and _headline_key(line.text) == title_key:
-                line.rule = "repeated_headline"
+        _mark_repeated_headline(lines, title_line.text, title_line)
         title_line.rule = "title"
     after_title = title_line is None
     for i, line in enumerate(lines[:start]):
@@ -481,13 +508,6 @@ def clean(text: str) -> Cleaned:
             continue  # a standfirst, deck or short first paragraph is article text
         if line.rule is None:
             line.rule = "masthead" if line.text.lower().strip(" |-–—:") in outlet_aliases() else "site_banner"
-    _wire_dateline(lines, start, cleaned)
-    for line in lines:
-        if line.rule is not None:
-            removed.append({"text": line.raw, "rule": line.rule})
-    kept = [line.text for line in lines if line.rule is None]
-    cleaned.text = "\n\n".join(_rejoin(kept))
-    return cleaned
 
 
 def _wire_dateline(lines: list[Line], start: int, cleaned: Cleaned) -> None:

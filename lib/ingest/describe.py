@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
+from lib.ingest import dating
 from lib.ingest.clean import Cleaned, clean, day_mentions
 from lib.ingest.lines import WEEKDAYS, alternation_of, outlet_aliases, outlet_vocabulary
 from lib.ingest.read import Rejected
 
 MIN_ARTICLE_WORDS = 40  # fewer words left after cleaning: no article body to analyse
+MIN_RECORD_WORDS = 15  # an export's text field holds only the story (no page furniture to leave behind),
+# and wire briefs run to 20-40 words; under 15 it is a headline or a teaser, not a story
 
 
 LANGDETECT_SEED = 0  # langdetect is randomised; a fixed seed makes it deterministic
@@ -94,7 +98,7 @@ def published_date(cleaned: Cleaned, full_text: str) -> tuple[date | None, str |
       and the inferred date is the latest of these.
     The note names the evidence; the true date may be later than the inferred one.
     """
-    published = [(kind, m, line) for kind, m, line in cleaned.stated_dates if kind == "published"]
+    published = [(kind, m, line) for kind, m, line in cleaned.stated_dates if kind != "updated"]
     if published:
         _, mention, line = published[0]
         return mention.start, "stated", f"stated in the dateline/byline '{line}'"
@@ -126,6 +130,45 @@ def published_date(cleaned: Cleaned, full_text: str) -> tuple[date | None, str |
     weekday_note = f" and the weekdays it reports as past ({', '.join(sorted(set(used), key=WEEKDAYS.index))})" if used else ""
     return inferred, "inferred", (f"earliest date consistent with the latest past date the text reports "
                                   f"('{anchor.text}'){weekday_note}; publication may be later")
+
+
+BASIS_OF_CLEANER_KIND = {"byline": "byline", "published": "timestamp", "updated": "timestamp"}
+
+
+def text_date(cleaned: Cleaned, text: str, corpus_years: list[int] | None = None) -> dating.DateFinding:
+    """The publication date a plain text supports, with its evidence; never a guess.
+
+    Two readers look at the text and their evidence is merged, most trustworthy first:
+    dating.date_from_text (wire datelines, 'Published:'/'Updated' lines, year-less datelines
+    resolved by `corpus_years`, the bounds the reported dates set) and the cleaner's own header
+    dates (bylines such as 'Jane Doe | 6 November 2024' and US numeric dates such as '11/5/2024',
+    which the dating module leaves alone as ambiguous, while a header line is US-style by the
+    cleaner's documented MDY rule). Without a printed date, `published` stays None and the
+    lower bound goes to `earliest`: the later of the dating module's floor and the cleaner's
+    weekday-advanced floor ('said on Wednesday' after 'Monday, Oct. 28').
+    """
+    finding = dating.date_from_text(text, corpus_years)
+    if finding.stated:
+        return finding
+    day, basis, note = published_date(cleaned, text)
+    if basis == "stated":
+        kind = next(kind for kind, m, _ in cleaned.stated_dates if m.start == day)
+        return dating.DateFinding(day, BASIS_OF_CLEANER_KIND[kind], note, finding.earliest, finding.latest, note)
+    if day is None:
+        weekdays = re.search(r"weekday mentions \([^)]*\) cannot be anchored", note)
+        return replace(finding, note=f"{finding.note}; {weekdays.group()}") if weekdays and not finding.basis else finding
+    if finding.published is not None or (finding.earliest and finding.earliest >= day):
+        return finding
+    if finding.latest and day > finding.latest:
+        return finding  # the weekday rule overshoots a date the text announces: keep the text's window
+    return dating.DateFinding(None, "inferred", f"no printed publication date; published on or after {day}: {note}",
+                              day, finding.latest)
+
+
+def finding_fields(finding: dating.DateFinding) -> dict[str, Any]:
+    """The documents columns a finding fills."""
+    return {"published": finding.published, "published_basis": finding.basis, "published_note": finding.note,
+            "published_earliest": finding.earliest, "published_latest": finding.latest}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -163,17 +206,42 @@ def _langdetect(text: str) -> str | None:
 
 
 def describe_text(row: dict[str, Any], text: str) -> None:
-    """Clean, describe and judge a decoded text; fills `row` (raises Rejected when no article is left)."""
+    """Clean, describe and judge a decoded plain text; fills `row` (raises Rejected when no article is left)."""
     cleaned = clean(text)
+    _fill_body(row, cleaned)
+    outlet, outlet_basis = find_outlet(cleaned, cleaned.text)
+    row.update(title=cleaned.title, author=cleaned.author, outlet=outlet, outlet_basis=outlet_basis)
+    row.update(finding_fields(text_date(cleaned, text)))
+    judge(row)
+
+
+def describe_record(row: dict[str, Any], text: str, given: dict[str, Any], removed_before: list[dict[str, str]],
+                    min_words: int = MIN_ARTICLE_WORDS) -> None:
+    """Clean, describe and judge the text of a web page or export record whose source gave some
+    metadata (`given`: title, author, outlet, url, the date fields, and `origin`, the outlet_basis
+    for a given outlet: 'html' or 'metadata'). What the source gave wins; the text fills the gaps.
+    `removed_before` (what extraction left out of the page) comes first in `removed`."""
+    cleaned = clean(text, title=given.get("title"))
+    _fill_body(row, cleaned, removed_before)
+    outlet, outlet_basis = (given["outlet"], given["origin"]) if given.get("outlet") else find_outlet(cleaned, cleaned.text)
+    row.update(title=given.get("title") or cleaned.title, author=given.get("author") or cleaned.author,
+               outlet=outlet, outlet_basis=outlet_basis, url=given.get("url"))
+    given_date = given.get("finding")
+    row.update(finding_fields(given_date if given_date and given_date.basis else text_date(cleaned, text)))
+    judge(row, min_words)
+
+
+def _fill_body(row: dict[str, Any], cleaned: Cleaned, removed_before: list[dict[str, str]] | None = None) -> None:
     body = cleaned.text
-    row.update(title=cleaned.title, author=cleaned.author, text=body, n_chars=len(body),
-               n_words=len(body.split()), removed=json.dumps(cleaned.removed, ensure_ascii=False))
-    outlet, outlet_basis = find_outlet(cleaned, body)
-    published, basis, note = published_date(cleaned, text)
-    row.update(outlet=outlet, outlet_basis=outlet_basis, published=published, published_basis=basis, published_note=note)
-    if row["n_words"] < MIN_ARTICLE_WORDS:
-        raise Rejected(f"no article text left after cleaning ({row['n_words']} words; at least {MIN_ARTICLE_WORDS} needed)")
-    row["language"] = detect_language(body)
+    row.update(text=body, n_chars=len(body), n_words=len(body.split()),
+               removed=json.dumps((removed_before or []) + cleaned.removed, ensure_ascii=False))
+
+
+def judge(row: dict[str, Any], min_words: int = MIN_ARTICLE_WORDS) -> None:
+    """'ok' when an English article of at least `min_words` words is left; else Rejected."""
+    if row["n_words"] < min_words:
+        raise Rejected(f"no article text left after cleaning ({row['n_words']} words; at least {min_words} needed)")
+    row["language"] = detect_language(row["text"])
     if row["language"] != "en":
         raise Rejected(f"not English (detected language: {row['language'] or 'unknown'})")
     row["status"] = "ok"

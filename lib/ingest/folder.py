@@ -1,4 +1,8 @@
-"""A corpus folder -> one documents row per entry, whatever its fate, and the Documents later stages read."""
+"""A corpus folder -> documents rows, whatever their fate, and the Documents later stages read.
+
+Every entry gets at least one row: a text file or saved page one, an export one per record, a
+metadata.csv a 'metadata' row (lib/ingest/formats.py). Rows are read file by file (cached), then
+cross-file steps run in this order: duplicates, sidecar metadata, corpus-wide dating."""
 
 from __future__ import annotations
 
@@ -15,8 +19,10 @@ import pandas as pd
 from lib.core import cache, store
 from lib.core.document import Document
 from lib.core.tables import DOCUMENTS
+from lib.ingest.corpus_dating import date_across_corpus
 from lib.ingest.dedup import mark_duplicates
 from lib.ingest.describe import describe_text
+from lib.ingest.formats import DATING_TEXT, apply_sidecars, entry_kind, ingest_export, ingest_page, restore_dates, sidecar_row
 from lib.ingest.read import Decoded, Rejected, decode, read_entry
 
 # ----------------------------------------------------------------------------------------------
@@ -39,6 +45,7 @@ def ingest_file(path: Path, source_path: str, doc_id: str, cache_dir: Path | Non
         row["warnings"] = _warnings(decoded)
         if not decoded.text.strip():
             raise Rejected("whitespace only: no text")
+        row[DATING_TEXT] = decoded.text
         fields, rejected = _described(decoded.text, row["sha256"], cache_dir)
         row.update(fields)
         if rejected is not None:
@@ -66,10 +73,7 @@ def _described(text: str, sha256: str, cache_dir: Path | None) -> tuple[dict[str
         return {"fields": fields, "rejected": None}
 
     entry = cache.json_memo(path, describe)
-    fields = dict(entry["fields"])
-    if fields.get("published") is not None:
-        fields["published"] = date.fromisoformat(fields["published"])
-    return fields, entry["rejected"]
+    return restore_dates(entry["fields"]), entry["rejected"]
 
 
 def _warnings(decoded: Decoded) -> str | None:
@@ -148,9 +152,25 @@ def ingest_corpus(corpus: str | Path, cache_dir: Path | None = None) -> list[dic
         raise FileNotFoundError(f"corpus folder not found: {corpus}")
     paths = list_entries(corpus)
     ids = assign_doc_ids(paths)
-    rows = [ingest_file(corpus / path, path, ids[path], cache_dir) for path in paths]
+    rows = [row for path in paths for row in ingest_entry(corpus / path, path, ids[path], cache_dir)]
     mark_duplicates(rows, cache_dir)
+    apply_sidecars(rows, corpus)
+    date_across_corpus(rows)
+    for row in rows:
+        row.pop(DATING_TEXT, None)
     return rows
+
+
+def ingest_entry(path: Path, source_path: str, doc_id: str, cache_dir: Path | None = None) -> list[dict[str, Any]]:
+    """The rows of one entry, by its name: a sidecar, a web page, an export, or (anything else) text."""
+    kind = entry_kind(source_path)
+    if kind == "sidecar":
+        return [sidecar_row(path, source_path, doc_id)]
+    if kind == "page":
+        return [ingest_page(path, source_path, doc_id, cache_dir)]
+    if kind == "export":
+        return ingest_export(path, source_path, doc_id, cache_dir)
+    return [ingest_file(path, source_path, doc_id, cache_dir)]
 
 
 def run(con: duckdb.DuckDBPyConnection, corpus: str | Path) -> pd.DataFrame:

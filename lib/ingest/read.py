@@ -32,11 +32,12 @@ MAGIC_NUMBERS = {
 }
 
 
-def read_entry(path: Path) -> bytes:
-    """The raw bytes of a corpus entry, or Rejected saying why there are none.
+def check_entry(path: Path, max_bytes: int = MAX_BYTES) -> int:
+    """The size of a readable regular corpus entry, or Rejected saying why it cannot be read.
 
     lstat first: opening a FIFO would block the build forever, and a broken symlink is the
-    realistic 'unreadable file' (we run as root, so permissions rarely stop us).
+    realistic 'unreadable file' (we run as root, so permissions rarely stop us). Nothing is read,
+    so a 50 MB page or a 2 GB export is judged by its size before a byte of it is decoded.
     """
     try:
         info = path.lstat()
@@ -56,8 +57,14 @@ def read_entry(path: Path) -> bytes:
         raise Rejected("not a regular file: a device")
     if not stat.S_ISREG(info.st_mode):
         raise Rejected("not a regular file")
-    if info.st_size > MAX_BYTES:
-        raise Rejected(f"larger than the {MAX_BYTES:,}-byte size limit ({info.st_size:,} bytes)")
+    if info.st_size > max_bytes:
+        raise Rejected(f"larger than the {max_bytes:,}-byte size limit ({info.st_size:,} bytes)")
+    return info.st_size
+
+
+def read_entry(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The raw bytes of a corpus entry (see check_entry), or Rejected saying why there are none."""
+    check_entry(path, max_bytes)
     try:
         return path.read_bytes()
     except OSError as exc:

@@ -41,10 +41,34 @@ RULES: dict[str, str] = {
     "html_tag": "an HTML tag; its text content is kept",
     "html_script": "an HTML script or style element with its content",
     "html_comment": "an HTML comment",
+    "html: script (never run)": "a web page's script, kept as text for audit and never run",
+    "html: style": "a web page's style sheet",
+    "html: noscript": "a web page's noscript block",
+    "html: template": "a web page's template block",
+    "html: not main content": "a visible block of the page the extractor left out (navigation, related links, footer)",
+    "html: markup in text": "tag-shaped text printed on the page; removed so no markup reaches the body",
 }
 
 
-BASIS_STYLE = {"stated": ("black", "stated in the text"), "inferred": ("none", "inferred (a lower bound)")}
+BASIS_STYLE = {"metadata": ("black", "given by metadata"), "html": ("black", "page markup"),
+               "dateline": ("black", "printed in the text"), "timestamp": ("black", "printed in the text"),
+               "byline": ("black", "printed in the text"), "inferred": ("none", "inferred from the text's dates")}
+BASIS_MEANING = {
+    "metadata": "metadata.csv or the export's date field",
+    "html": "the page's markup (meta tags, <time>, JSON-LD) read by htmldate",
+    "dateline": "a wire dateline printed in the text",
+    "timestamp": "a printed 'Published:'/'Updated' or date-only header line",
+    "byline": "a date on the byline line",
+    "inferred": "the dates the text reports as past or to come (a day only when the bounds meet)",
+    "inferred from": "a weekday tied to an event another document dates (window of a week)",
+}
+
+
+def basis_family(basis: Any) -> str | None:
+    """'inferred from <doc_id>' -> 'inferred from'; the other bases as they are; None when missing."""
+    if not isinstance(basis, str):
+        return None
+    return "inferred from" if basis.startswith("inferred from") else basis
 
 
 def limits_markdown() -> str:
@@ -58,15 +82,17 @@ def limits_markdown() -> str:
 def overview_markdown(documents: pd.DataFrame) -> str:
     """One paragraph on the corpus, generated from the table (no hand-written corpus facts)."""
     counts = documents["status"].value_counts()
+    metadata = int(counts.get("metadata", 0))
     ok_rows = documents[documents["status"] == "ok"]
-    dated = ok_rows["published_basis"].value_counts()
+    days_known = int(ok_rows["published"].notna().sum())
+    bounded = int((ok_rows["published"].isna() & (ok_rows["published_earliest"].notna()
+                                                   | ok_rows["published_latest"].notna())).sum())
     ok = len(ok_rows)
     parts = [f"**{len(documents)}** entries found: **{ok}** ok, **{int(counts.get('duplicate', 0))}** duplicate, "
-             f"**{int(counts.get('rejected', 0))}** rejected."]
+             f"**{int(counts.get('rejected', 0))}** rejected" + (f", **{metadata}** metadata sidecar(s)." if metadata else ".")]
     if ok:
-        n_stated, n_inferred = int(dated.get("stated", 0)), int(dated.get("inferred", 0))
-        parts.append(f"Of the ok documents, {n_stated} state their date, {n_inferred} have an inferred date and "
-                     f"{ok - n_stated - n_inferred} cannot be dated from their text; "
+        parts.append(f"Of the ok documents, {days_known} have a known publication day, {bounded} only bounds "
+                     f"(earliest/latest) and {ok - days_known - bounded} no date evidence; "
                      f"{int(ok_rows['title'].notna().sum())} have a headline, {int(ok_rows['author'].notna().sum())} a byline "
                      f"and {int(ok_rows['outlet'].notna().sum())} name their outlet.")
     return " ".join(parts)
@@ -137,11 +163,14 @@ def exceptions(documents: pd.DataFrame) -> pd.DataFrame:
 
 
 def dating_evidence(documents: pd.DataFrame) -> pd.DataFrame:
-    """How each ok document's date and outlet were obtained, or why they are unknown."""
+    """How each ok document's date and outlet were obtained, or why they are unknown: the day
+    when known, else the window (earliest..latest) the evidence allows, with the basis."""
     ok = documents[documents["status"] == "ok"]
     return pd.DataFrame({
         "doc_id": ok["doc_id"].tolist(),
         "published": [iso(v) for v in ok["published"]],
+        "earliest": [iso(v) for v in ok["published_earliest"]],
+        "latest": [iso(v) for v in ok["published_latest"]],
         "basis": ok["published_basis"].tolist(),
         "date evidence": ok["published_note"].tolist(),
         "outlet": ok["outlet"].tolist(),
@@ -149,9 +178,22 @@ def dating_evidence(documents: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def dating_bases(documents: pd.DataFrame) -> pd.DataFrame:
+    """Ok documents per dating basis ('inferred from <doc_id>' counted together), with what each
+    basis means and how many of them give the day rather than only bounds."""
+    ok = documents[documents["status"] == "ok"]
+    families = [basis_family(b) or "none" for b in ok["published_basis"]]
+    frame = pd.DataFrame({"basis": families, "day": ok["published"].notna().tolist()})
+    rows = [{"basis": basis, "meaning": BASIS_MEANING.get(basis, "no date evidence in the text"),
+             "documents": int((frame["basis"] == basis).sum()), "with a day": int(frame.loc[frame["basis"] == basis, "day"].sum())}
+            for basis in [*BASIS_MEANING, "none"] if (frame["basis"] == basis).any()]
+    return pd.DataFrame(rows, columns=["basis", "meaning", "documents", "with a day"])
+
+
 def timeline_figure(documents: pd.DataFrame):
-    """Publication dates of the ok documents: stated dates filled, inferred ones (lower bounds)
-    hollow; undated documents keep their row with a note, so they are not silently missing."""
+    """Publication dates of the ok documents: known days filled (hollow when inferred), windows
+    (earliest..latest) as a grey bar, a lone lower bound as an arrow; undated documents keep their
+    row with a note, so they are not silently missing."""
     import matplotlib.dates as mdates
 
 
@@ -159,23 +201,28 @@ def timeline_figure(documents: pd.DataFrame):
     figure = new_figure(8.0, max(2.5, 0.45 * len(ok) + 1.3))
     axes = figure.add_subplot()
     days = [as_date(v) for v in ok["published"]]
-    known = [d for d in days if d is not None]
+    lows, highs = [as_date(v) for v in ok["published_earliest"]], [as_date(v) for v in ok["published_latest"]]
+    known = [d for d in days + lows + highs if d is not None]
     low = min(known) - timedelta(days=3) if known else date(2000, 1, 1)
     high = max(known) + timedelta(days=3) if known else date(2000, 1, 31)
     for basis, (face, label) in BASIS_STYLE.items():
-        points = [(d, i) for i, (d, b) in enumerate(zip(days, ok["published_basis"])) if d is not None and b == basis]
+        points = [(d, i) for i, (d, b) in enumerate(zip(days, ok["published_basis"]))
+                  if d is not None and (basis_family(b) or "").removesuffix(" from") == basis]
         if points:
             axes.scatter([pd.Timestamp(d) for d, _ in points], [i for _, i in points], s=60, facecolors=face,
                          edgecolors="black", label=label, zorder=3)
-    for i, day in enumerate(days):
-        if day is None:
-            axes.text(pd.Timestamp(low), i, "  no date in the text", va="center", fontsize=8, color="grey")
+    for i, (day, early, late) in enumerate(zip(days, lows, highs)):
+        if day is None and (early or late):
+            start, end = early or low, late or high
+            axes.plot([pd.Timestamp(start), pd.Timestamp(end)], [i, i], color="grey", linewidth=4, alpha=0.5, zorder=2)
+        elif day is None:
+            axes.text(pd.Timestamp(low), i, "  no date evidence", va="center", fontsize=8, color="grey")
     axes.set_yticks(range(len(ok)), ok["doc_id"].tolist())
     axes.set_ylim(len(ok) - 0.5, -0.7)
     axes.set_xlim(pd.Timestamp(low), pd.Timestamp(high))
-    for i, (day, basis) in enumerate(zip(days, ok["published_basis"])):
-        if day is not None and basis == "inferred":  # a lower bound: the true date may lie to the right
-            axes.annotate("", xy=(pd.Timestamp(min(day + timedelta(days=2), high)), i), xytext=(pd.Timestamp(day), i),
+    for i, (day, early, late) in enumerate(zip(days, lows, highs)):
+        if day is None and early and not late:  # a lower bound only: the true date lies to the right
+            axes.annotate("", xy=(pd.Timestamp(min(early + timedelta(days=2), high)), i), xytext=(pd.Timestamp(early), i),
                           arrowprops={"arrowstyle": "->", "color": "grey", "linestyle": "--"})
     locator = mdates.AutoDateLocator(maxticks=6)
     axes.xaxis.set_major_locator(locator)
@@ -188,15 +235,18 @@ def timeline_figure(documents: pd.DataFrame):
 
 
 def accounting(documents: pd.DataFrame, corpus: str | Path) -> pd.DataFrame:
-    """Every entry on disk has exactly one row, and every row an entry on disk."""
+    """Every entry on disk has its rows (one, or one per export record), and every row an entry."""
     on_disk = list_entries(Path(corpus))
     in_table = documents["source_path"].tolist()
+    numbers = documents["record_no"] if "record_no" in documents else pd.Series([None] * len(documents))
+    single = pd.Series([p for p, n in zip(in_table, numbers) if pd.isna(n)], dtype=object)
     return pd.DataFrame([
         {"check": "entries found in the corpus folder", "value": len(on_disk)},
         {"check": "rows in documents", "value": len(in_table)},
+        {"check": "rows that are export records", "value": int(numbers.notna().sum())},
         {"check": "entries without a row", "value": len(set(on_disk) - set(in_table))},
         {"check": "rows without an entry", "value": len(set(in_table) - set(on_disk))},
-        {"check": "entries with more than one row", "value": int((pd.Series(in_table, dtype=object).value_counts() > 1).sum())},
+        {"check": "single-article entries with more than one row", "value": int((single.value_counts() > 1).sum())},
         {"check": "doc_id unique (1 = yes)", "value": int(documents["doc_id"].is_unique)},
         {"check": "ok rows whose n_chars differs from their text", "value": int(sum(
             1 for status, text, n in zip(documents["status"], documents["text"], documents["n_chars"])
