@@ -17,7 +17,10 @@ from hypothesis import strategies as st
 from lib.core.config import REPO_DIR
 from lib.ingest import sources
 from lib.ingest.folder import ingest_corpus
-from lib.ingest.sources import apply_sidecar, parse_published, read_html, read_records, read_sidecar
+from lib.ingest import exports
+from lib.ingest.exports import parse_published, read_records
+from lib.ingest.sidecar import apply_sidecar, read_sidecar
+from lib.ingest.sources import read_html
 
 FIXTURES = REPO_DIR / "tests" / "fixtures" / "formats"
 PAGES, EXPORTS, SIDECAR = FIXTURES / "pages", FIXTURES / "exports", FIXTURES / "text_with_sidecar"
@@ -246,7 +249,7 @@ def test_field_map_overrides_the_usual_names(tmp_path):
     [missing] = read_records(path, "custom.csv", field_map={"author": "writer"})
     assert "field_map names column 'writer', which the file does not have" in missing.warnings
     with pytest.raises(ValueError, match="unknown fields"):
-        sources.field_lookup(["a"], {"body_text": "a"})
+        exports.field_lookup(["a"], {"body_text": "a"})
 
 
 def test_html_inside_an_export_field_becomes_plain_text(tmp_path):
@@ -453,7 +456,7 @@ def test_reingesting_unchanged_pages_and_exports_reads_the_cache(tmp_path, monke
         raise AssertionError("an unchanged page or export was parsed again")
 
     monkeypatch.setattr(sources, "read_html", no_reading)
-    monkeypatch.setattr(sources, "read_records", no_reading)
+    monkeypatch.setattr(exports, "read_records", no_reading)
     assert ingest_corpus(FIXTURES, tmp_path / "cache") == first
 
 

@@ -22,7 +22,15 @@ from lib.core.tables import DOCUMENTS
 from lib.ingest.corpus_dating import date_across_corpus
 from lib.ingest.dedup import mark_duplicates
 from lib.ingest.describe import describe_text
-from lib.ingest.formats import DATING_TEXT, apply_sidecars, entry_kind, ingest_export, ingest_page, restore_dates, sidecar_row
+from lib.ingest.formats import (
+    DATING_TEXT,
+    apply_sidecars,
+    entry_kind,
+    ingest_export,
+    ingest_page,
+    restore_dates,
+    sidecar_row,
+)
 from lib.ingest.read import Decoded, Rejected, decode, read_entry
 
 # ----------------------------------------------------------------------------------------------

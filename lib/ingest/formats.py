@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from lib.core import cache
-from lib.ingest import dating, sources
+from lib.ingest import dating, exports, sidecar, sources
 from lib.ingest.describe import MIN_ARTICLE_WORDS, MIN_RECORD_WORDS, describe_record
 from lib.ingest.read import Rejected, check_entry, read_entry
 
 PAGE_SUFFIXES = frozenset({".html", ".htm"})
 EXPORT_SUFFIXES = frozenset({".jsonl", ".json", ".csv"})
-MAX_EXPORT_BYTES = max(sources.MAX_EXPORT_BYTES.values())  # per format in sources.read_records
+MAX_EXPORT_BYTES = max(sources.MAX_EXPORT_BYTES.values())  # per format in exports.read_records
 DATE_FIELDS = ("published", "published_earliest", "published_latest")
 DATING_TEXT = "_dating_text"  # the text dating reads (before cleaning strips datelines); never stored
 
@@ -127,7 +127,7 @@ def ingest_export(path: Path, source_path: str, doc_id: str, cache_dir: Path | N
                  "reason": f"unreadable: {exc.strerror or exc}"}]
 
     def read() -> list[dict[str, Any]]:
-        return [{"record_no": r.record_no, **record_fields(r)} for r in sources.read_records(path, source_path)]
+        return [{"record_no": r.record_no, **record_fields(r)} for r in exports.read_records(path, source_path)]
 
     rows = []
     for fields in cache.json_memo(_cache_path(cache_dir, "export", sha256), read):
@@ -149,16 +149,16 @@ def sidecar_row(path: Path, source_path: str, doc_id: str) -> dict[str, Any]:
         row["sha256"] = hashlib.sha256(read_entry(path)).hexdigest()
     except Rejected as exc:
         return row | {"reason": str(exc)}
-    metadata, problems = sources.read_sidecar(path.parent)
+    metadata, problems = sidecar.read_sidecar(path.parent)
     return row | {"status": "metadata", "warnings": "; ".join(problems) or None,
                   "reason": f"metadata sidecar, not an article: describes {len(metadata)} file(s) of its folder"}
 
 
 def apply_sidecars(rows: list[dict[str, Any]], corpus: Path) -> None:
     """Every sidecar's metadata applied to the single-article files beside it (see sidecar_updates)."""
-    for sidecar in [r for r in rows if r["status"] == "metadata"]:
-        folder = Path(sidecar["source_path"]).parent
-        metadata, _ = sources.read_sidecar(corpus / folder)
+    for sidecar_row in [r for r in rows if r["status"] == "metadata"]:
+        folder = Path(sidecar_row["source_path"]).parent
+        metadata, _ = sidecar.read_sidecar(corpus / folder)
         for row in rows:
             name = Path(row["source_path"])
             if row["status"] in ("ok", "duplicate") and row.get("record_no") is None and name.parent == folder \
@@ -170,7 +170,7 @@ def _apply_metadata(row: dict[str, Any], entry: dict[str, Any]) -> None:
     text_date = dating.DateFinding(row.get("published"), row.get("published_basis"), row.get("published_note") or "",
                                    row.get("published_earliest"), row.get("published_latest"), row.get("published_note"))
     kind = "web page" if entry_kind(row["source_path"]) == "page" else "text"
-    updates, warnings = sources.sidecar_updates(kind, row, entry, text_date)
+    updates, warnings = sidecar.sidecar_updates(kind, row, entry, text_date)
     if updates.get("outlet"):
         updates["outlet_basis"] = "metadata"
     row.update(updates)
