@@ -8,6 +8,11 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 CORPUS ?= seeds
 OUT ?= build
+# The seeds' own aliases (officials the articles name only by surname or role); another corpus
+# brings its own file, or none.
+ifeq ($(CORPUS),seeds)
+export WORKBOOK_ALIASES ?= $(CURDIR)/lib/data/corpus_aliases.example.yaml
+endif
 # Inputs of a build: when none changed, `make briefing` does nothing.
 BUILD_INPUTS := $(shell find lib notebooks $(CORPUS) -type f -not -path '*/__pycache__/*' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null)
 

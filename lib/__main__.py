@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--scheduler", default=None, help="Dask scheduler address with --engine dask")
     build.add_argument("--as-of", default=None, help="date (YYYY-MM-DD) forecasts are judged as of")
     build.add_argument("--force", action="store_true", help="ignore caches and rebuild from scratch")
+    build.add_argument("--aliases", default=None, type=Path,
+                       help="a corpus's own alias file (format: lib/data/corpus_aliases.example.yaml); "
+                            "same as $WORKBOOK_ALIASES")
 
     sub.add_parser("notebooks", help="re-execute the committed notebooks in place (before committing)")
     schema = sub.add_parser("schema", help="print the data dictionary of the store as markdown")
@@ -39,7 +42,8 @@ def _run(args: argparse.Namespace) -> None:
         from lib import build
 
         plan = build.BuildPlan(corpus=args.corpus, out=args.out, model=args.model, engine=args.engine,
-                               scheduler=args.scheduler, as_of=args.as_of, force=args.force)
+                               scheduler=args.scheduler, as_of=args.as_of, force=args.force,
+                               aliases=args.aliases)
         store = build.build(plan)
         print(f"wrote {store} and {args.out / 'briefing.html'}")
     elif args.command == "notebooks":

@@ -25,22 +25,25 @@ import duckdb
 import pandas as pd
 
 from lib.core import cache, store
-from lib.core.config import DEFAULT_AS_OF, NOTEBOOK_DIR, STORE_NAME
+from lib.core.config import NOTEBOOK_DIR, STORE_NAME
 from lib.core.heap import frozen_heap
 from lib.core.tables import (
     ACTOR_LINKS,
     ACTOR_ROLES,
     ACTORS,
     ALIAS_MERGES,
+    BOTTOM_LINE,
     CLAIM_CLUSTERS,
     CLAIMS,
     DOCUMENTS,
+    FIGURE_SERIES,
     FORECAST_EVIDENCE,
     FORECASTS,
     GAPS,
     JUDGMENTS,
     MENTIONS,
     QUOTES,
+    RESOLUTION_SUGGESTIONS,
     SOURCE_GRADES,
     TIMELINE,
     TROOP_ESTIMATES,
@@ -49,12 +52,15 @@ from lib.core.tables import (
 from lib.corpus import claims as corpus_claims
 from lib.corpus import forecasts as corpus_forecasts
 from lib.corpus.actors import stage_tables
+from lib.corpus.dates import resolve_as_of
 from lib.corpus.inputs import load_inputs
+from lib.corpus.prose import to_date
 from lib.corpus.registry import Registry, build_registry
 from lib.extract.engine import extract_store
+from lib.extract.names import ALIASES_ENV
 from lib.ingest.folder import entry_stats
 from lib.ingest.folder import run as ingest_run
-from lib.views import export
+from lib.views import export, exports
 from lib.views.briefing import Briefing, compose
 
 NOTEBOOKS = ("01_ingest", "02_claims", "03_actors", "04_forecasts", "05_synthesis")
@@ -70,7 +76,7 @@ class Context:
     model: str | None = None
     engine: str = "local"
     scheduler: str | None = None
-    as_of: str = DEFAULT_AS_OF
+    as_of: str | None = None  # None: the latest publication date in the corpus
     resolutions: str | Path = "resolutions.csv"
     show_progress: bool = True
     _rows: dict[str, pd.DataFrame] | None = field(default=None, repr=False)
@@ -87,6 +93,10 @@ class Context:
         if self._registry is None:
             self._registry = build_registry(self.rows()["mentions"])
         return self._registry
+
+    def as_of_date(self) -> str:
+        """`as_of` as given, else the corpus's latest publication date (known once ingest has run)."""
+        return resolve_as_of(self.con, self.as_of)
 
     def documents(self) -> pd.DataFrame:
         return store.read_table(self.con, DOCUMENTS, where="status = 'ok'")
@@ -119,7 +129,7 @@ def _claims(ctx: Context) -> dict[str, pd.DataFrame]:
     if claims.empty:
         claims = pd.DataFrame(columns=CLAIMS.column_names)
     documents = ctx.documents()
-    published = {r.doc_id: corpus_claims.as_date(r.published) for r in documents.itertuples()}
+    published = {r.doc_id: to_date(r.published) for r in documents.itertuples()}
     outlets = {r.doc_id: (r.outlet if isinstance(r.outlet, str) else None) for r in documents.itertuples()}
     claims = corpus_claims.canonical_sources(claims, ctx.registry())
     as_of = [corpus_claims.figure_as_of(*row, published) for row in zip(
@@ -159,7 +169,7 @@ def _forecasts(ctx: Context) -> dict[str, Any]:
     registry = ctx.registry() if len(mentions) else None
     rows = corpus_forecasts.canonical_forecasters(rows, registry) if len(rows) else rows
     ledger = corpus_forecasts.load_ledger(ctx.resolutions)
-    judged = corpus_forecasts.with_outcomes(rows, ledger, ctx.as_of)
+    judged = corpus_forecasts.with_outcomes(rows, ledger, ctx.as_of_date())
     store.write_table(ctx.con, FORECASTS, judged.reindex(columns=FORECASTS.column_names))
     documents = ctx.documents()
     published = {doc_id: corpus_forecasts.to_date(value) for doc_id, value in zip(
@@ -179,18 +189,18 @@ def _forecasts(ctx: Context) -> dict[str, Any]:
         "due": corpus_forecasts.due_list(forecasts),
         "published": published,
         "claims_source": "claims table",
-        "as_of": ctx.as_of,
+        "as_of": ctx.as_of_date(),
     }
 
 
-SYNTHESIS_TABLES = (SOURCE_GRADES, JUDGMENTS, TIMELINE, GAPS)
+SYNTHESIS_TABLES = (BOTTOM_LINE, SOURCE_GRADES, JUDGMENTS, TIMELINE, GAPS, FIGURE_SERIES, RESOLUTION_SUGGESTIONS)
 
 
 @frozen_heap
 def _synthesis(ctx: Context) -> Briefing:
     """Write source_grades, judgments, timeline and gaps; return the briefing."""
     inputs = load_inputs(ctx.con, [])
-    briefing, tables = compose(inputs, ctx.corpus, date.fromisoformat(str(ctx.as_of)), cache.cache_dir_of(ctx.con))
+    briefing, tables = compose(inputs, ctx.corpus, date.fromisoformat(ctx.as_of_date()), cache.cache_dir_of(ctx.con))
     for declared in SYNTHESIS_TABLES:
         store.write_table(ctx.con, declared, tables[declared.name])
     return briefing
@@ -248,9 +258,8 @@ def build_store(store_path: str | Path, corpus: str | Path, model: str | None = 
     so each stage's time is its cross-document work plus reading the rows. `after_step(name)` is
     called as each step ends (the benchmark takes its peak memory there). Returns seconds per step.
     """
-    options: dict[str, Any] = {"model": model, "engine": engine, "scheduler": scheduler, "show_progress": False}
-    if as_of is not None:
-        options["as_of"] = as_of
+    options: dict[str, Any] = {"model": model, "engine": engine, "scheduler": scheduler, "show_progress": False,
+                               "as_of": as_of}
     seconds: dict[str, float] = {}
     con = store.connect(store_path)
     try:
@@ -305,6 +314,7 @@ class BuildPlan:
     scheduler: str | None = None
     as_of: str | None = None
     force: bool = False
+    aliases: Path | None = None  # a corpus's own alias file, handed to every kernel through the environment
 
     def parameters(self, store_path: Path) -> dict[str, Any]:
         params: dict[str, Any] = {"corpus": str(self.corpus), "store": str(store_path),
@@ -356,6 +366,10 @@ def build(plan: BuildPlan) -> Path:
     """Execute every notebook on `plan.corpus`, writing the store and HTML under `plan.out`."""
     corpus, out = plan.corpus.resolve(), plan.out.resolve()
     check_corpus(corpus)
+    if plan.aliases is not None:
+        if not plan.aliases.is_file():
+            raise BuildError(f"alias file {plan.aliases} does not exist")
+        os.environ[ALIASES_ENV] = str(plan.aliases.resolve())
     out.mkdir(parents=True, exist_ok=True)
     final_store = out / STORE_NAME
     partial_store = out / f".{STORE_NAME}.partial"
@@ -377,6 +391,7 @@ def build(plan: BuildPlan) -> Path:
         Path(f"{partial_store}.wal").unlink(missing_ok=True)
         raise
     os.replace(partial_store, final_store)  # atomic: readers see the old or the new store, never half
+    exports.export_store(final_store, out / "export")
     return final_store
 
 

@@ -5,12 +5,12 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from lib.build import run_stage
 from lib.extract import mentions as actors
 from lib.corpus import claims as corpus_claims
 from lib.evaluate import claims as evaluate_claims
 from lib.extract import attribution as extract_attribution
 from lib.extract import claims as extract_claims
+from lib.extract import figures as extract_figures
 from lib.views import claims as views_claims
 from lib.core import nlp
 from lib.extract import quotes
@@ -102,10 +102,8 @@ def test_compatible_and_clusters_count_origins_once():
 
 
 @pytest.fixture(scope="module")
-def seed_store(tmp_path_factory):
-    path = tmp_path_factory.mktemp("claims") / "workbook.duckdb"
-    con = connect(path)
-    run_stage(con, "claims", "seeds", show_progress=False)
+def seed_store(seeds_store):
+    con = connect(seeds_store, read_only=True)
     yield con
     con.close()
 
@@ -169,3 +167,84 @@ def test_troop_chart_colours_never_repeat_and_many_sources_share_one_grey_entry(
     named = [colours[s] for s in entries[:-1]]
     assert len(set(named)) == len(named) and claims_module.OTHER_SOURCES_COLOUR not in named
     assert colours["source 15"] == claims_module.OTHER_SOURCES_COLOUR
+
+
+# ---------------------------------------------------------------------------------------------
+# What a figure counts and who is counted (composed sentences, not from any gold set)
+
+def figure(text: str, value_text: str) -> dict:
+    [row] = [r for r in extract(text) if r["value_text"] == value_text]
+    return row
+
+
+def test_a_toll_is_killed_and_its_group_word_is_the_party():
+    row = figure("At least 62 civilians were killed in the shelling, the ministry said.", "At least 62")
+    assert (row["counted_event"], row["counted_party"]) == ("killed", "civilians")
+    assert not row["is_troop_estimate"]
+
+
+def test_killed_and_n_wounded_are_two_counts_but_killed_or_wounded_is_one():
+    text = "Officials said 12 civilians had been killed and 121 wounded."
+    assert figure(text, "12")["counted_event"] == "killed"
+    assert (figure(text, "121")["counted_event"], figure(text, "121")["counted_party"]) == ("wounded", "civilians")
+    both = figure("The ministry said its forces had killed or wounded up to 300 Ukrainian soldiers.", "up to 300")
+    assert (both["counted_event"], both["counted_party"]) == ("casualties", "Ukraine")
+
+
+def test_launched_drones_belong_to_the_launcher_and_intercepted_ones_too():
+    text = "Houthi forces launched 18 drones overnight. The navy said it had shot down 15 of the drones."
+    fired, downed = figure(text, "18"), figure(text, "15")
+    assert (fired["counted_event"], fired["counted_party"]) == ("fired", "Houthi")  # the name as this text gives it
+    assert downed["counted_event"] == "intercepted" and downed["counted_party"] == fired["counted_party"]
+
+
+def test_captured_soldiers_take_their_demonym_state():
+    row = figure("Kyiv said 300 Russian soldiers had been captured near the border.", "300")
+    assert (row["counted_event"], row["counted_party"]) == ("captured", "Russia")
+    assert not row["is_troop_estimate"]
+
+
+def test_people_who_fled_are_displaced_civilians_but_a_toll_of_people_has_no_party():
+    fled = figure("More than 10 million people have fled their homes since the war began.", "More than 10 million")
+    assert (fled["counted_event"], fled["counted_party"]) == ("displaced", "civilians")
+    toll = figure("A security source said at least 200 people had been killed.", "at least 200")
+    assert (toll["counted_event"], toll["counted_party"]) == ("killed", None)
+
+
+def test_deployments_are_troop_estimates_of_their_agent_and_plans_are_planned():
+    sent = figure("Moscow has moved about 30,000 troops to the region.", "about 30,000")
+    assert (sent["counted_event"], sent["counted_party"], sent["is_troop_estimate"]) == ("deployed", "Russia", True)
+    plan = figure("Russia will send nearly 2,000 peacekeepers to the region.", "nearly 2,000")
+    assert (plan["counted_event"], plan["modality"], plan["is_troop_estimate"]) == ("planned_deployment", "planned", True)
+    here = figure("About 2,000 Russian personnel are stationed in the country.", "About 2,000")
+    assert (here["counted_event"], here["counted_party"]) == ("present", "Russia")
+
+
+def test_a_pledge_is_the_act_and_a_possessive_names_whose_losses():
+    pledge = figure("Germany promised a further 125 million euros in aid.", "125 million")
+    assert (pledge["counted_event"], pledge["counted_party"], pledge["modality"]) == ("pledged", "Germany", "reported")
+    own = figure("The defence ministry of Azerbaijan said 192 of its servicemen had been killed.", "192")
+    assert own["counted_event"] == "killed"
+
+
+def test_a_relative_clause_is_asserted_and_an_estimate_of_the_past_is_reported():
+    row = figure("Rebels agreed to disarm after an offensive that killed at least 200 people.", "at least 200")
+    assert row["modality"] == "reported"
+    row = figure("The agency has estimated that more than 400,000 people have been displaced.", "more than 400,000")
+    assert (row["modality"], row["counted_event"]) == ("reported", "displaced")
+
+
+def test_durations_count_nothing():
+    rows = extract("The siege has lasted 18 months, and 40 soldiers were wounded last week.")
+    assert all(r["counted_event"] is None for r in rows if r["kind"] == "duration")
+    assert figure("The siege has lasted 18 months, and 40 soldiers were wounded last week.", "40")["counted_event"] == "wounded"
+
+
+def test_counted_events_vocabulary_is_general_and_well_formed():
+    events = {"deployed", "present", "planned_deployment", "killed", "wounded", "casualties", "captured",
+              "missing", "displaced", "evacuated", "arrested", "fired", "intercepted", "destroyed", "pledged"}
+    roles = {"verb", "noun", "adj", "place", "measure", "owner"}
+    for (role, _), rules in extract_figures.counted_events().items():
+        assert role in roles
+        for rule in rules:
+            assert rule.event is None or rule.event in events

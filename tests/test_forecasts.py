@@ -14,7 +14,7 @@ from lib.core import config as core_config
 from lib.core import tables as core_tables
 from lib.corpus import forecasts as corpus_forecasts
 from lib.evaluate import forecasts as evaluate_forecasts
-from lib.extract import forecasts as extract_forecasts
+from lib.extract import probability as extract_probability
 from lib.views import forecasts as views_forecasts
 from lib.core import tables as ingest_tables
 from lib.core.nlp import load_model
@@ -40,7 +40,7 @@ def extract(nlp, text: str, published: date | None = date(2025, 3, 4)) -> list[d
 # ---------------------------------------------------------------- scales shipped as data
 
 def test_icd_scale_holds_the_published_bands_in_order():
-    scale = extract_forecasts.icd_scale()
+    scale = extract_probability.icd_scale()
     expected = {"almost no chance": (0.01, 0.05), "very unlikely": (0.05, 0.20), "unlikely": (0.20, 0.45),
                 "roughly even chance": (0.45, 0.55), "likely": (0.55, 0.80), "very likely": (0.80, 0.95),
                 "almost certain": (0.95, 0.99)}
@@ -50,7 +50,7 @@ def test_icd_scale_holds_the_published_bands_in_order():
 
 
 def test_every_workbook_rule_is_documented_and_unquantified_rows_have_no_band():
-    rules = extract_forecasts.modal_rules()
+    rules = extract_probability.modal_rules()
     for phrase in ("may", "could", "might", "will", "would likely", "expected to", "very little chance",
                    "risks", "threaten to", "plan to"):
         assert phrase in rules and rules[phrase].rule.strip()
@@ -70,7 +70,7 @@ def test_every_workbook_rule_is_documented_and_unquantified_rows_have_no_band():
     (["could"], None, None, "workbook modal rule"),
 ])
 def test_band_lookup_prefers_estimative_words_over_modals(parts, low, high, scale):
-    band = extract_forecasts.band_for(parts)
+    band = extract_probability.band_for(parts)
     assert (band.low, band.high, band.scale) == (low, high, scale)
 
 
@@ -286,3 +286,81 @@ def test_repeated_statement_gets_its_own_stable_key(nlp):
 def test_doing_little_to_do_something_is_a_negative_forecast(nlp):
     [row] = extract(nlp, "Iran will do little to provoke Israel, the analyst said.")
     assert row["polarity"] == "does not happen" and row["target_event"] == "provoke"
+
+
+# ---------------------------------------------------------------- intentions, vows, deal terms
+
+@pytest.mark.parametrize("text, phrase", [
+    ("The rebel commander vowed to continue the offensive.", "vowed to"),
+    ("The government is determined to strike the militants' bases.", "determined to"),
+    ("The governor pledged to erect new shelters for displaced families.", "pledged to"),
+    ("The militia threatened to shell the port.", "threatened to"),
+    ("The new brigade is designed to defend the northern border.", "designed to"),
+    ("The army's main task is to drive the enemy out of the region.", "task"),
+])
+def test_commitment_cues_are_unquantified_intentions(nlp, text, phrase):
+    [row] = extract(nlp, text)
+    assert row["forecast_kind"] == "intention" and row["probability_phrase"] == phrase
+    assert row["probability_low"] is None and row["probability_band"] is None  # a vow is not on the ICD scale
+    assert row["probability_rule"].startswith("unquantified")
+
+
+@pytest.mark.parametrize("text", ["The army plans to recruit 10,000 reservists.",
+                                  "The ministry intends to reopen the crossing."])
+def test_plans_are_intentions_with_the_documented_plan_band(nlp, text):
+    [row] = extract(nlp, text)
+    assert row["forecast_kind"] == "intention" and row["probability_band"] == "likely"
+
+
+def test_a_vow_keeps_its_horizon(nlp):
+    [row] = extract(nlp, "The general vowed to retake the city by the end of the year.")
+    assert row["forecast_kind"] == "intention" and row["target_event"] == "retake"
+    assert (row["horizon_text"], row["horizon_end"]) == ("by the end of the year", "2025-12-31")
+
+
+def test_a_warning_is_a_prediction_even_with_a_plain_would(nlp):
+    [row] = extract(nlp, "The UN warned that the fighting would push the city into famine.")
+    assert row["forecast_kind"] == "prediction" and row["probability_band"] == "likely"
+
+
+def test_a_named_danger_is_an_unquantified_prediction(nlp):
+    [row] = extract(nlp, "Aid groups warned of the risk of famine in the camps.")
+    assert row["forecast_kind"] == "prediction" and row["probability_low"] is None
+    assert row["statement"] == "the risk of famine in the camps"
+
+
+@pytest.mark.parametrize("text", ["Under the agreement, the rebels will hand over their heavy weapons.",
+                                  "The truce will take effect at midnight, the mediators said."])
+def test_deal_terms_are_intentions(nlp, text):
+    [row] = extract(nlp, text)
+    assert row["forecast_kind"] == "intention"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("\"We will keep hitting them until they stop,\" the minister said.", "intention"),
+    ("The European Union said it would provide 500 million euros.", "intention"),
+    ("\"The junta will respond with air power,\" said Ana Ruiz, a security analyst.", "prediction"),
+    ("The foreign minister said Turkey would help monitor the ceasefire.", "prediction"),
+])
+def test_a_plain_will_is_an_intention_only_about_the_speakers_own_side(nlp, text, kind):
+    [row] = extract(nlp, text)
+    assert row["forecast_kind"] == kind
+
+
+@pytest.mark.parametrize("text", [
+    "Last year the general vowed to retake the city in 2023, but the offensive failed.",  # past vow, past time
+    "The party, which seized power in 2021 promising to hold elections, remains in charge.",  # participle aside
+    "Officials discussed ways to reduce the risk of escalation.",  # a risk talked about, not foreseen
+    "Every hour of delay would have cost us more lives.",  # counterfactual
+    "Whoever lays down his weapons will be safe.",  # a rule, not an event
+    "The minister declined to say how long the operation would last.",  # embedded question
+    "The front could no longer be held.",  # past ability
+    "Houthis vow to hit back",  # a headline
+])
+def test_narration_rules_and_asides_are_not_forecasts(nlp, text):
+    assert extract(nlp, text) == []
+
+
+def test_a_speech_act_dated_in_the_past_still_stands(nlp):
+    [row] = extract(nlp, "The army chief vowed on Saturday to keep fighting until the rebels surrender.")
+    assert row["forecast_kind"] == "intention" and row["horizon_text"] is None

@@ -95,3 +95,8 @@ def test_resolver_never_crashes_on_any_text(text, base):
 def test_edge_of_calendar_base_dates_do_not_crash(base):
     for h in horizons.find_horizons("next Friday, within 999 years, by the end of next year, soon", base):
         assert h.start is None or h.end is None or h.start <= h.end
+
+
+def test_a_dateline_day_is_the_article_day_not_next_year():
+    [h] = horizons.find_horizons("KYIV, Sept 21 - Troops pulled back.", date(2023, 9, 21))
+    assert (h.text, h.start, h.end) == ("Sept 21", date(2023, 9, 21), date(2023, 9, 21))

@@ -18,7 +18,6 @@ from lib.core import nlp
 from lib.extract import engine as extract_engine
 from lib.extract import rows as extract_rows
 from lib import build
-from lib.extract import engine as extract_engine
 from lib.core import store
 
 REPO = Path(__file__).resolve().parent.parent

@@ -31,13 +31,13 @@ def _doc(doc_id, text, title, author="Ann Writer", outlet="Daily Example", publi
 
 
 def _claim(claim_id, doc, sentence, low=None, high=None, unit=None, modality="reported", source=None,
-           source_text=None, cluster=None, hedges=(), qualifier=None):
+           source_text=None, cluster=None, hedges=(), qualifier=None, event=None, party=None):
     start = doc["text"].index(sentence)
     return {"claim_id": claim_id, "doc_id": doc["doc_id"], "char_start": start, "char_end": start + len(sentence),
             "sentence": sentence, "kind": "quantity" if low is not None or high is not None else "event",
             "value_low": low, "value_high": high, "qualifier": qualifier, "unit": unit, "modality": modality,
             "hedges": list(hedges), "source_text": source_text or source, "source": source, "reporting_verb": "say",
-            "cluster_id": cluster}
+            "cluster_id": cluster, "counted_event": event, "counted_party": party}
 
 
 def _table(con, name, rows, columns):
@@ -83,11 +83,14 @@ def composed_corpus(figure_a: int = 4000, figure_b: int = 4500, agency: str = "K
     s_proj = "Up to 50,000 could follow, one analyst said."
     s_anon = "Reportedly the convoy crossed the border."
     claims = [
-        _claim("c1", d1, s_a, figure_a, figure_a, "soldiers", source=agency, cluster="k1", qualifier="as many as"),
-        _claim("c2", d1, s_plan, 9000, 9000, "troops", "planned", source="Defence Ministry", cluster="k2"),
-        _claim("c3", d2, s_b, figure_b, figure_b, "troops", source=agency, cluster="k1", qualifier="about"),
+        _claim("c1", d1, s_a, figure_a, figure_a, "soldiers", source=agency, cluster="k1", qualifier="as many as",
+               event="deployed", party="Elbonia"),
+        _claim("c2", d1, s_plan, 9000, 9000, "troops", "planned", source="Defence Ministry", cluster="k2",
+               event="planned_deployment", party="Elbonia"),
+        _claim("c3", d2, s_b, figure_b, figure_b, "troops", source=agency, cluster="k1", qualifier="about",
+               event="deployed", party="Elbonia"),
         _claim("c4", d2, s_proj, None, 50000, "troops", "possible", source=None, source_text="one analyst",
-               cluster="k3", hedges=["could", "up to"], qualifier="up to"),
+               cluster="k3", hedges=["could", "up to"], qualifier="up to", event="deployed", party="Elbonia"),
         _claim("c5", d2, s_anon, None, None, None, source=None, source_text="reportedly", cluster="k4",
                hedges=["reportedly"]),
     ]
@@ -159,7 +162,8 @@ def write_fixture_store(path, tables: dict[str, list[dict]]) -> None:
     con.close()
 
 
-SYNTHESIS_OUTPUTS = {"source_grades", "judgments", "timeline", "gaps", "stage_runs"}
+SYNTHESIS_OUTPUTS = {"source_grades", "judgments", "timeline", "gaps", "figure_series", "resolution_suggestions",
+                     "bottom_line", "stage_runs"}
 
 
 @pytest.fixture
@@ -246,11 +250,17 @@ def test_confidence_is_separate_from_likelihood_and_follows_rules(n, contradicte
 def test_bottom_line_names_the_figures_sources_and_dates_of_the_corpus(composed_store):
     briefing, con = run(composed_store)
     con.close()
-    text = " ".join(briefing.bottom_line_sentences)
-    assert 3 <= len(briefing.bottom_line_sentences) <= 5
-    assert "4,000–4,500" in text and "Kyiv's intelligence agency" in text
-    assert "9,000" in text and "50,000" in text
-    assert "2024-11-04" in text and "Daily Example" in text
+    lines = briefing.bottom_line_sentences
+    assert list(briefing.bottom_line_table["kind"]) == ["figure", "turning_points", "next", "basis"]
+    assert lines[0] == ("The best-corroborated figure for Elbonia soldiers deployed is between 4,000 and 4,500 "
+                        "as of 2024-11-06, given by Kyiv's intelligence agency.")
+    assert lines[1] == ("Turning points: on 2024-11-06, the first dated count of Elbonia soldiers deployed, 4,000 "
+                        "from Kyiv's intelligence agency; on 2024-11-06, the first dated count of Elbonia troops "
+                        "planned for deployment, 9,000 from Defence Ministry.")
+    assert lines[2] == ("No forecast in the corpus is open with a horizon as of 2026-11-23. One forecast is past the "
+                        "horizon without a recorded outcome as of 2026-11-23. Projections, not reports, go as high as "
+                        "50,000, from one analyst.")
+    assert lines[3] == "Based on 2 documents from Daily Example and Wire Example, published 2024-11-06 to 2024-11-07."
 
 
 def test_changing_the_corpus_changes_the_prose(tmp_path):
@@ -261,7 +271,7 @@ def test_changing_the_corpus_changes_the_prose(tmp_path):
     con_a.close(), con_b.close()
     assert a.bottom_line_sentences != b.bottom_line_sentences
     text = " ".join(b.bottom_line_sentences)
-    assert "7,000–8,200" in text and "the Pentagon" in text and "4,000" not in text
+    assert "between 7,000 and 8,200" in text and "the Pentagon" in text and "4,000" not in text
     assert "7,000" in b.reconciliation and "the Pentagon" in b.judgments.iloc[0]["text"]
 
 
@@ -277,7 +287,7 @@ def test_tables_are_written_with_provenance(composed_store):
     assert list(grades["doc_id"]) == ["alpha", "beta"]
     assert set(grades["reliability"]) <= set("ABCDEF") and grades["rule_text"].notna().all()
     troop = judgments.iloc[0]
-    assert troop["topic"] == "troop strength" and sorted(troop["claim_ids"]) == ["c1", "c3"]
+    assert troop["topic"] == "Elbonia soldiers deployed" and sorted(troop["claim_ids"]) == ["c1", "c3"]
     assert troop["estimative_phrase"] == "very likely" and troop["confidence"] == "moderate"
     monday = events[events["date_text"] == "on Monday"].iloc[0]
     assert monday["basis"] == "inferred" and monday["event_date"].date() == date(2024, 11, 4)
@@ -312,7 +322,7 @@ def test_empty_upstream_tables_still_make_a_briefing_that_says_so(tmp_path):
     briefing, con = run(path)
     con.close()
     text = " ".join(briefing.bottom_line_sentences)
-    assert "no troop figures" in text and "no forecasts" in text
+    assert "no count of anything" in text and "no forecasts" in text
     assert briefing.judgments.empty and "No key judgment" in briefing.judgments_html
     assert "no-claims" in set(briefing.gaps["gap_id"])
     assert "nothing to reconcile" in briefing.reconciliation
@@ -360,3 +370,37 @@ def test_a_party_that_speaks_but_never_confirms_is_a_gap_and_one_that_confirms_i
     confirmed = _inputs_with_agency_of_ukraine("confirm")
     gaps = corpus_gaps.intelligence_gaps(confirmed, corpus_grading.graded_claims(confirmed), date(2026, 11, 23))
     assert "unconfirmed-ukraine" not in set(gaps["gap_id"])
+
+
+# --- the seeds -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def seeds_briefing(seeds_store):
+    """The synthesis tables of the seeds as `make` builds them (conftest's shared seeds store)."""
+    from lib.build import SYNTHESIS_TABLES
+
+    con = store.connect(seeds_store, read_only=True)
+    try:
+        return {t.name: store.read_table(con, t) for t in SYNTHESIS_TABLES}
+    finally:
+        con.close()
+
+
+def test_the_seeds_bottom_line_gives_the_best_corroborated_figure_not_the_stale_one(seeds_briefing):
+    lines = seeds_briefing["bottom_line"]
+    figure = lines[lines["kind"] == "figure"].iloc[0]["text"]
+    assert figure.startswith("The best-corroborated figure for North Korean troops deployed is between 10,000 and 12,000")
+    assert "US Department of Defense" in figure and "Volodymyr Zelensky" in figure and "1,500" not in figure
+    contested = lines[lines["kind"] == "contested"].iloc[0]["text"]
+    assert "National Intelligence Service" in contested and "lower figure of 1,500" in contested
+    ahead = lines[lines["kind"] == "next"].iloc[0]["text"]
+    assert "a prediction by Anders Corr" in ahead and "a stated intention" in ahead
+    assert not any("latest" in t and "1,500" in t for t in lines["text"])
+
+
+def test_no_seeds_judgment_is_about_a_duration_an_army_or_a_hypothesis(seeds_briefing):
+    judgments = seeds_briefing["judgments"]
+    assert len(judgments)
+    for text in judgments["text"]:
+        assert "1.2 million" not in text and "few thousand" not in text and "would require" not in text
+        assert "years" not in text and "months" not in text

@@ -223,12 +223,20 @@ def _day_matches(text: str, base: date | None) -> list[Horizon]:
         if base is None and mention.basis != "stated":
             start = end = None
         lowered = mention.text.lower()
+        if base is not None and start is not None and _is_the_day_itself(mention.pattern, start, base):
+            start = end = base  # "KYIV, Sept 21 -" on Sept 21: the dateline's day, not next year's
         if base is not None and end is not None and end < base:
             continue  # a date before the article is narration, not a deadline
         if base is not None and re.match(r"(by|until|before)\b", lowered):
             start = base  # "by Friday": any day up to Friday counts
         found.append(Horizon(mention.char_start, mention.char_end, "", start, end, f"date ({mention.pattern})"))
     return found
+
+
+def _is_the_day_itself(pattern: str, day: date, base: date) -> bool:
+    """A day and month with no year, read forward, lands a year after the article when it names
+    the article's own day; that day is meant (a dateline or "today, Sept 21")."""
+    return pattern == "month_day" and (day.month, day.day) == (base.month, base.day) and day.year == base.year + 1
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -67,33 +67,39 @@ def readme_with_dictionary(readme: str) -> str:
 
 DOCUMENTS = table(
     "documents",
-    "One row per entry found in the corpus folder (recursively; anything that is not a directory), "
+    "One row per article found in the corpus folder (recursively; anything that is not a directory), "
     "whatever its fate: ingested ('ok'), a copy of an earlier article ('duplicate') or refused "
-    "('rejected', with the reason).",
+    "('rejected', with the reason). A text file or saved web page (.html, .htm) is one row; an export "
+    "(.jsonl, .json, .csv) one row per record; a folder's metadata.csv a row of its own ('metadata'), "
+    "so every entry on disk and every record in it can be accounted for.",
     [
-        ("doc_id", "VARCHAR", "The file's stem; when two files share a stem, the later ones (by depth, then path) get their folder path appended, so ids are unique and stable."),
-        ("source_path", "VARCHAR", "Path of the entry relative to the corpus folder (POSIX separators)."),
-        ("status", "VARCHAR", "'ok' (analysed by every later stage), 'duplicate' (same article as `duplicate_of`) or 'rejected' (see `reason`)."),
-        ("reason", "VARCHAR", "Human-readable reason for 'rejected' or 'duplicate'; NULL when ok."),
+        ("doc_id", "VARCHAR", "The file's stem; when two files share a stem, the later ones (by depth, then path) get their folder path appended; an export's records are '<file id>#<record_no>'. Unique and stable."),
+        ("source_path", "VARCHAR", "Path of the entry relative to the corpus folder (POSIX separators); for an export's records, the export file."),
+        ("record_no", "INTEGER", "1-based place of the record in its export: the line of a .jsonl, the data row of a .csv (header not counted), the item of a .json list; NULL for single-article files and for an export rejected as a whole."),
+        ("status", "VARCHAR", "'ok' (analysed by every later stage), 'duplicate' (same article as `duplicate_of`), 'rejected' (see `reason`) or 'metadata' (a metadata.csv sidecar: read for the files beside it, not an article; its problems in `warnings`)."),
+        ("reason", "VARCHAR", "Human-readable reason for 'rejected', 'duplicate' or 'metadata'; NULL when ok."),
         ("duplicate_of", "VARCHAR", "doc_id of the earlier copy (first by source_path) when status is 'duplicate'."),
         ("duplicate_cluster", "VARCHAR", "doc_id of the first document of this document's copy cluster (its own id when it is the first); NULL when rejected. Count sources by cluster, not by row."),
         ("similarity", "DOUBLE", "For near-duplicates: Jaccard similarity of word 5-shingles with `duplicate_of` (1.0 for exact copies)."),
-        ("title", "VARCHAR", "Headline as printed (a repeated headline-like line above the body, else the longest one); never a site banner. Raw text: escape before showing in HTML. NULL when the file has no headline."),
-        ("author", "VARCHAR", "Byline names ('By X', 'X | 6 November 2024'); NULL when the text names no author."),
-        ("outlet", "VARCHAR", "Publishing outlet when the text names it (see outlet_basis); NULL when unknown."),
-        ("outlet_basis", "VARCHAR", "How the outlet was found: 'masthead' (a line above the headline names it), 'wire dateline' ('SEOUL (Reuters) -'), or 'self-reference' (sources 'told <outlet>': usually the publisher, but an article citing an interview given to another outlet misleads it)."),
-        ("published", "DATE", "Publication date; NULL when the text does not allow it to be known."),
-        ("published_basis", "VARCHAR", "'stated' (a dateline or byline date), 'inferred' (derived from dates the text reports, see published_note) or NULL."),
-        ("published_note", "VARCHAR", "How `published` was obtained, or why it is NULL: the evidence used, so no date is a silent guess."),
+        ("title", "VARCHAR", "Headline: from metadata.csv, the page markup or the export's field when given, else as printed (a repeated headline-like line above the body, else the longest one); never a site banner. Raw text: escape before showing in HTML. NULL when there is no headline."),
+        ("author", "VARCHAR", "Byline names (metadata, page markup, export field, or the text's 'By X', 'X | 6 November 2024'); NULL when none is named."),
+        ("outlet", "VARCHAR", "Publishing outlet when known (see outlet_basis); NULL when unknown."),
+        ("outlet_basis", "VARCHAR", "How the outlet was found: 'metadata' (metadata.csv or an export's field), 'html' (the page's site name), 'masthead' (a line above the headline names it), 'wire dateline' ('SEOUL (Reuters) -'), or 'self-reference' (sources 'told <outlet>': usually the publisher, but an article citing an interview given to another outlet misleads it)."),
+        ("url", "VARCHAR", "The article's address as the source gives it (metadata.csv, page markup, export field); never fetched. NULL when not given."),
+        ("published", "DATE", "Publication day, only when the evidence gives the day; NULL otherwise (see published_earliest/published_latest and published_note): a date is never guessed."),
+        ("published_basis", "VARCHAR", "Where `published` (or its bounds) comes from: 'metadata' (metadata.csv or an export's date field), 'html' (page markup read by htmldate), 'dateline' (a wire dateline), 'timestamp' (a printed 'Published:'/'Updated' or date-only header line), 'byline' (a date on the byline), 'inferred' (from the dates the text reports: the day when its bounds meet, else only the bounds), 'inferred from <doc_id>' (a weekday tied to an event another document dates); NULL when there is no evidence. The old 'stated' is split into dateline, timestamp and byline."),
+        ("published_note", "VARCHAR", "How `published` was obtained, or why it is NULL: the evidence used, quoted, so no date is a silent guess."),
+        ("published_earliest", "DATE", "Publication is on or after this day: the latest date the text reports as past (moved on by past weekdays it names), or the anchored event's day; NULL when unbounded."),
+        ("published_latest", "DATE", "Publication is on or before this day: the earliest date the text announces as still to come, an update time, or six days after an anchored event; NULL when unbounded."),
         ("language", "VARCHAR", "ISO 639-1 code detected by langdetect (seeded) on the cleaned text; NULL when not detected."),
-        ("encoding", "VARCHAR", "Text encoding the raw bytes were decoded with ('utf-8', 'utf-8-sig', or the legacy encoding charset-normalizer detected)."),
+        ("encoding", "VARCHAR", "Text encoding the raw bytes were decoded with ('utf-8', 'utf-8-sig', or the legacy encoding detected); for a page, the declared charset when it is a legacy one."),
         ("n_replacement_chars", "INTEGER", "U+FFFD replacement characters in the decoded text: the text was damaged before it reached us."),
-        ("warnings", "VARCHAR", "Problems that did not stop ingest (damaged characters, legacy encoding); NULL when none."),
+        ("warnings", "VARCHAR", "Problems that did not stop ingest (damaged characters, legacy encoding, metadata disagreeing with the text, a sidecar row naming a missing file); NULL when none."),
         ("text", "VARCHAR", "Cleaned body, paragraphs separated by a blank line; every character offset in the store points into it. NULL when rejected before cleaning."),
         ("n_chars", "INTEGER", "Length of text in characters."),
         ("n_words", "INTEGER", "Whitespace-separated words in text."),
-        ("sha256", "VARCHAR", "SHA-256 of the raw file bytes; NULL when the entry could not be read."),
-        ("removed", "VARCHAR", "JSON list of {\"text\", \"rule\"}: every string cleaning took out of the decoded text and the rule that took it."),
+        ("sha256", "VARCHAR", "SHA-256 of the raw file bytes (for an export's record: of the record's text as read); NULL when the entry could not be read."),
+        ("removed", "VARCHAR", "JSON list of {\"text\", \"rule\"}: every string cleaning (and, for a web page, extraction: rules 'html: ...') took out, and the rule that took it."),
     ],
     ["doc_id"],
 )
@@ -406,7 +412,7 @@ JUDGMENTS = table(
     [
         ("judgment_id", "VARCHAR", "Stable id: 'J' and the rank."),
         ("rank", "INTEGER", "Order in the briefing (1 first)."),
-        ("topic", "VARCHAR", "'troop strength', 'planned deployment', 'projection' or 'corroborated claim'."),
+        ("topic", "VARCHAR", "The series judged (figure_series.series_label)."),
         ("text", "VARCHAR", "The judgment as generated prose."),
         ("estimative_phrase", "VARCHAR", "ICD 203 word of estimative probability; NULL when it cannot be judged."),
         ("probability_low", "DOUBLE", "Lower bound of the phrase's band."),
@@ -471,9 +477,91 @@ def all_tables() -> tuple[Table, ...]:
     """Every table of the store, in pipeline order."""
     return (DOCUMENTS, CLAIMS, TROOP_ESTIMATES, CLAIM_CLUSTERS, ACTORS, MENTIONS, ACTOR_ROLES, ACTOR_LINKS,
             ALIAS_MERGES, QUOTES, FORECASTS, FORECAST_EVIDENCE, SOURCE_GRADES, JUDGMENTS, TIMELINE, GAPS,
-            STAGE_RUNS)
+            FIGURE_SERIES, RESOLUTION_SUGGESTIONS, BOTTOM_LINE, STAGE_RUNS)
 
 
 def declared(name: str) -> Table | None:
     """The declaration of a table by name; None for a name the store does not declare."""
     return next((t for t in all_tables() if t.name == name), None)
+
+
+FIGURE_SERIES = table(
+    "figure_series",
+    "Figure lineage: one row per point of a series, a series being one counted thing (counted event x counted "
+    "party x unit category), each point with the date it is given for, its origin and whether it is new, a "
+    "repeat, stale or superseded (lib/corpus/series.py). Only statements of a count: no projection, duration, "
+    "hypothesis, comparison, opinion about a number or standing army's size.",
+    [
+        ("series_id", "VARCHAR", "Stable id: hash of counted_event, counted_party and unit_category."),
+        ("series_label", "VARCHAR", "The counted thing in words, from the data: the party's demonym (else its name), the series' most used noun and the event ('Lebanese people killed')."),
+        ("series_rank", "INTEGER", "1 for the leading series: most independent origins, then documents, then points, then label."),
+        ("counted_event", "VARCHAR", "claims.counted_event."),
+        ("counted_party", "VARCHAR", "claims.counted_party."),
+        ("unit_category", "VARCHAR", "claims.unit_category ('other' when NULL)."),
+        ("unit", "VARCHAR", "Counted noun as written."),
+        ("modality", "VARCHAR", "'reported' or 'planned' (projections are left to the forecasts)."),
+        ("value_low", "DOUBLE", "Lower bound; NULL for a ceiling."),
+        ("value_high", "DOUBLE", "Upper bound; NULL for a floor."),
+        ("bound", "VARCHAR", "claims.bound (exact, approx, le, lt, ge, gt, range)."),
+        ("value_text", "VARCHAR", "The figure as written."),
+        ("as_of", "DATE", "Date the text gives the figure for (claims.as_of, else the event date), else the publication date; NULL when neither is known."),
+        ("as_of_basis", "VARCHAR", "'event date (stated)', 'event date (inferred)', 'published' (the text gives the figure as current) or NULL."),
+        ("figure_as_of", "DATE", "Date the figure was first given for: as_of of the point it repeats (repeats_claim_id), else its own."),
+        ("published", "DATE", "Publication date of the point's document; NULL when unknown."),
+        ("origin", "VARCHAR", "Who the figure rests on: claims.origin, else claims.source; an anonymous repeat takes the named origin of the figure it repeats; else 'unattributed: <outlet or document>'."),
+        ("origin_basis", "VARCHAR", "'stated' (the claim names it), 'traced' (taken from the figure it repeats) or 'unattributed'."),
+        ("source", "VARCHAR", "claims.source: who the article credits (may differ from the origin)."),
+        ("credibility", "INTEGER", "Admiralty information credibility of the claim (1-6), as graded for the briefing."),
+        ("doc_id", "VARCHAR", "Document."),
+        ("char_start", "INTEGER", "Start of the claim's sentence in documents.text."),
+        ("char_end", "INTEGER", "End of the claim's sentence in documents.text."),
+        ("claim_id", "VARCHAR", "claims.claim_id."),
+        ("sentence", "VARCHAR", "The sentence as written."),
+        ("status", "VARCHAR", "'new' (first statement, or the same figure from another origin), 'repeat' (same figure, same origin, later), 'stale' (repeated as current after a newer figure from the same or a more credible origin was out) or 'superseded' (a later point of the series replaced it)."),
+        ("repeats_claim_id", "VARCHAR", "claim_id of the first point that stated the same figure; NULL for a first statement."),
+        ("superseded_by", "VARCHAR", "claim_id of the first later point that replaced this figure; NULL when none did."),
+        ("conflicts_with", "VARCHAR[]", "claim_ids of points from other origins giving a different figure at about the same date (within the contradiction window), sorted."),
+    ],
+    ["series_rank", "as_of", "doc_id", "char_start", "claim_id"],
+)
+
+
+RESOLUTION_SUGGESTIONS = table(
+    "resolution_suggestions",
+    "Forecasts the corpus itself may resolve: for a forecast whose horizon had passed when a later article was "
+    "published, the sentence of that article bearing on it (from forecast_evidence) and a suggested outcome with "
+    "the rule that gave it (lib/corpus/resolutions.py). A suggestion for the researcher, never scored: only the "
+    "resolutions ledger is.",
+    [
+        ("forecast_id", "VARCHAR", "forecasts.forecast_id."),
+        ("outcome", "VARCHAR", "Suggested outcome: 'yes', 'no' or 'unclear'."),
+        ("doc_id", "VARCHAR", "Document of the later sentence."),
+        ("char_start", "INTEGER", "Start of the sentence in documents.text."),
+        ("char_end", "INTEGER", "End of the sentence in documents.text."),
+        ("sentence", "VARCHAR", "The later sentence as written."),
+        ("rule", "VARCHAR", "'reported-as-predicted', 'reported-against-prediction', 'reports-disagree' or 'topic-only' (see lib/corpus/resolutions.py)."),
+        ("claim_id", "VARCHAR", "claims.claim_id of the sentence's claim."),
+        ("published", "DATE", "Publication date of the later document (after the forecast's horizon_end)."),
+        ("n_later_claims", "INTEGER", "Later claims (after the horizon) in forecast_evidence for this forecast."),
+    ],
+    ["forecast_id"],
+)
+
+
+BOTTOM_LINE = table(
+    "bottom_line",
+    "The briefing's bottom line, one row per sentence in reading order (lib/corpus/bottom_line.py): the leading "
+    "series' best-corroborated standing figure with its date, origins and movement; the turning points by date; "
+    "what is contested; what is forecast next and by whom; what it all rests on. Plain text: escape before "
+    "showing in HTML.",
+    [
+        ("rank", "INTEGER", "Order in the bottom line (1 first)."),
+        ("kind", "VARCHAR", "'figure', 'turning_points', 'contested', 'next' or 'basis'."),
+        ("text", "VARCHAR", "The sentence as generated from the tables."),
+        ("series_id", "VARCHAR", "figure_series.series_id of the leading series the sentence is about; NULL for the other kinds."),
+        ("claim_ids", "VARCHAR[]", "claims.claim_id of the points and claims the sentence states, sorted."),
+        ("doc_ids", "VARCHAR[]", "Documents of that evidence (for 'basis', every ok document), sorted."),
+        ("forecast_ids", "VARCHAR[]", "forecasts.forecast_id of the forecasts the 'next' sentence names, nearest first."),
+    ],
+    ["rank"],
+)

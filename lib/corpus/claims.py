@@ -14,6 +14,7 @@ import pandas as pd
 from lib.core import quantities, store
 from lib.core.document import snippet
 from lib.core.tables import CLAIM_CLUSTERS
+from lib.corpus.prose import to_date
 from lib.corpus.registry import Registry
 
 # ---------------------------------------------------------------------------------------------
@@ -79,19 +80,6 @@ def independent_origins(group: pd.DataFrame | Iterable[Mapping[str, Any]],
         named = {origin_of(r, outlets) for r in rows if isinstance(r.get("source"), str) and r.get("source")}
         origins |= named or {origin_of(r, outlets) for r in rows}
     return sorted(origins)
-
-
-def as_date(value: Any) -> date | None:
-    if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
 
 
 def _cluster_id(claim_ids: list[str]) -> str:
@@ -198,7 +186,7 @@ def _cluster_row(cid: str, group: list[Mapping[str, Any]], outlets: Mapping[str,
 
         summary = snippet(first["sentence"], 120)
     note = "single source: " + origins[0] if len(origins) == 1 else f"{len(origins)} independent origins"
-    dates = [d for d in (as_date(r.get("as_of")) for r in group) if d]
+    dates = [d for d in (to_date(r.get("as_of")) for r in group) if d]
     return {"cluster_id": cid, "summary": summary, "event_key": first.get("event_key"), "modality": first.get("modality"),
             "value_low": low, "value_high": high, "n_claims": len(group),
             "n_documents": len({r["doc_id"] for r in group}),
@@ -267,7 +255,7 @@ def _first_close_dates(dates_a: list[date], dates_b: list[date], days_b: list[in
 
 def figure_as_of(event_date: Any, event_date_basis: Any, doc_id: str,
            published: Mapping[str, date | None]) -> tuple[str | None, str | None]:
-    event = as_date(event_date)
+    event = to_date(event_date)
     if event is not None:
         return event.isoformat(), f"event date ({event_date_basis})"
     pub = published.get(doc_id)
@@ -275,9 +263,15 @@ def figure_as_of(event_date: Any, event_date_basis: Any, doc_id: str,
 
 
 def canonical_sources(claims: pd.DataFrame, registry: Registry) -> pd.DataFrame:
-    """Map document-level source names to corpus-wide canonical names through the actors registry."""
+    """Map document-level names (source, co-sources, origin, counted party) to corpus-wide canonical
+    names through the actors registry. A name the registry does not know (a group word such as
+    'civilians') stays as written."""
     claims = claims.copy()
     claims["source"] = [registry.canonical(n) if isinstance(n, str) and n else None for n in claims.source_name.tolist()]
     claims["co_sources"] = [sorted({registry.canonical(c) or c for c in (cs if isinstance(cs, (list, tuple)) else [])})
                             if cs is not None else [] for cs in claims.co_sources.tolist()]
+    for column in ("origin", "counted_party"):
+        if column in claims.columns:
+            claims[column] = [(registry.canonical(n) or n) if isinstance(n, str) and n else None
+                              for n in claims[column].tolist()]
     return claims

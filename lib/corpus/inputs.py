@@ -10,7 +10,7 @@ import pandas as pd
 
 from lib.core import store
 from lib.core import tables as schema
-from lib.corpus.prose import col, text_or_none
+from lib.corpus.prose import col, text_or_none, to_date
 
 # The upstream tables the briefing reads (the contracts of issues 2-5), in pipeline order.
 READS = ("documents", "claims", "troop_estimates", "claim_clusters", "actors", "quotes", "actor_links",
@@ -81,3 +81,9 @@ def outlets_by_doc(inputs: Inputs) -> dict[str, str]:
         if text_or_none(outlet) or text_or_none(author):
             voices[d] = text_or_none(outlet) or text_or_none(author)
     return voices
+
+
+def published_by_doc(inputs: Inputs) -> dict[str, Any]:
+    """Publication date per document (None when unknown): what orders figures and forecasts in time."""
+    docs = inputs.documents
+    return {d: to_date(p) for d, p in zip(col(docs, "doc_id"), col(docs, "published"))}

@@ -1,17 +1,37 @@
-"""Key judgments: corroborated claims stated with ICD 203 likelihood words and a separate confidence."""
+"""Key judgments: what the leading figure series say now, in ICD 203 likelihood words with a separate confidence.
+
+Why series and not claim clusters: a cluster of "1.2 million men" (an army's size) or "would require
+more than a few thousand" (a hypothesis) is corroborated but judges nothing; a judgment must be about a counted thing
+that happened or is planned. Points come from lib/corpus/series.py, which admits only statements of
+a count (no duration, standing army, hypothesis, comparison or opinion about a number) and knows
+which figures are current, superseded or stale. Each judgment takes the points that still stand at
+the series' latest date; its likelihood comes from their best Admiralty credibility, its confidence
+from their independent origins, the reliability of their documents and any disagreement.
+Judgments hold no parentheses: they read as an analyst's sentences, and the evidence table beside
+them carries the citations (claim_ids, doc_ids).
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from lib.core import store
-from lib.core.document import snippet
 from lib.core.tables import JUDGMENTS
+from lib.corpus.claims import compatible
 from lib.corpus.grading import estimative_for, rule_threshold
-from lib.corpus.inputs import Inputs
-from lib.corpus.prose import col, fmt_number, join_names, positions_by, text_or_none
+from lib.corpus.inputs import Inputs, outlets_by_doc, published_by_doc
+from lib.corpus.prose import (
+    as_list,
+    col,
+    counted,
+    fmt_number,
+    join_names,
+    text_or_none,
+    to_date,
+)
+from lib.corpus.series import current_points, figure_series, label_parts
 
 MAX_JUDGMENTS = 5
 
@@ -38,81 +58,188 @@ def _best_reliability(doc_ids: list[str], grades: pd.DataFrame) -> str | None:
     return letters[0] if letters else None
 
 
-def _judgment(topic: str, clause: str, support: pd.DataFrame, grades: pd.DataFrame) -> dict[str, Any]:
-    """One judgment from its supporting claims: likelihood from credibility, confidence by rule."""
-    best_cred = int(support["credibility"].min()) if len(support) else 6
-    phrase, low, high = estimative_for(best_cred)
-    n_independent = int(col(support, "n_independent_sources", 1).max()) if len(support) else 0
-    contradicted = bool(col(support, "contradiction", False).any()) if len(support) else False
-    doc_ids = sorted(set(col(support, "doc_id").dropna()))
-    single_named = bool(col(support, "source").notna().any())
-    confidence, conf_rule = confidence_for(n_independent, contradicted, _best_reliability(doc_ids, grades), single_named)
+# ---------------------------------------------------------------------------------------------
+# Figures in words
+
+
+def figure_phrase(points: pd.DataFrame) -> str:
+    """The figure some compatible points give, as a reader would say it ('about 10,000', 'at least 40')."""
+    lows = pd.to_numeric(col(points, "value_low"), errors="coerce")
+    highs = pd.to_numeric(col(points, "value_high"), errors="coerce")
+    if lows.isna().all():
+        return f"up to {fmt_number(highs.max())}"
+    if highs.isna().all():
+        word = "more than" if (col(points, "bound") == "gt").all() else "at least"
+        return f"{word} {fmt_number(lows.min())}"
+    low, high = float(lows.fillna(highs).min()), float(highs.fillna(lows).max())
+    if low == high:
+        return f"about {fmt_number(low)}" if (col(points, "bound") == "approx").any() else fmt_number(low)
+    return f"between {fmt_number(low)} and {fmt_number(high)}"
+
+
+def origin_words(origin: str) -> str:
+    """An origin for prose: 'unattributed: NBC News' reads 'unattributed reporting by NBC News'."""
+    prefix = "unattributed: "
+    if not origin.startswith(prefix):
+        return origin
+    where = origin[len(prefix):]
+    return f"an unattributed report in {where[len('document '):]}" if where.startswith("document ") \
+        else f"unattributed reporting by {where}"
+
+
+def _origins(points: pd.DataFrame) -> str:
+    return join_names([origin_words(o) for o in sorted(set(col(points, "origin").dropna()))], limit=3)
+
+
+def _dated(points: pd.DataFrame) -> date | None:
+    dates = [d for d in (to_date(v) for v in col(points, "figure_as_of")) if d]
+    return max(dates) if dates else None
+
+
+def figure_groups(points: pd.DataFrame) -> list[pd.DataFrame]:
+    """Points split into groups that give the same figure (complete link, smallest figure first)."""
+    lows = pd.to_numeric(col(points, "value_low"), errors="coerce")
+    highs = pd.to_numeric(col(points, "value_high"), errors="coerce")
+    figures = {i: (lows[i], highs[i]) for i in points.index}
+    ordered = sorted(points.index, key=lambda i: (lows.fillna(highs)[i], str(points.at[i, "claim_id"])))
+    groups: list[list[Any]] = []
+    for i in ordered:
+        home = next((g for g in groups if all(compatible(figures[i], figures[j]) for j in g)), None)
+        if home is None:
+            groups.append([i])
+        else:
+            home.append(i)
+    return [points.loc[g] for g in groups]
+
+
+def _disagreement(current: pd.DataFrame, day: date | None) -> str:
+    """'Sources disagree: A gave 6,000; B gave about 10,000 as of D.' or '' when all agree.
+
+    Figures are grouped by what they state, not by who states them: six origins giving two
+    figures are two positions, and the sentence stays readable."""
+    if not any(len(as_list(c)) for c in col(current, "conflicts_with")):
+        return ""
+    parts = []
+    for group in figure_groups(current):
+        when = _dated(group)
+        parts.append(f"{_origins(group)} gave {figure_phrase(group)}"
+                     + (f" as of {when.isoformat()}" if when and when != day else ""))
+    return f"Sources disagree: {'; '.join(parts)}."
+
+
+def _history(points: pd.DataFrame) -> str:
+    """The figure this one replaced and the stale repeats after it: the story over time."""
+    sentences = []
+    superseded = points[points["status"] == "superseded"]
+    day = _dated(superseded)
+    if day is not None:
+        last = superseded[[to_date(d) == day for d in superseded["figure_as_of"]]]
+        sentences.append(f"This replaces the earlier figure of {figure_phrase(last)}, given by {_origins(last)} "
+                         f"as of {day.isoformat()}.")
+    stale = points[points["status"] == "stale"]
+    if len(stale):
+        figures = join_names(sorted({figure_phrase(stale.loc[[i]]) for i in stale.index}))
+        sentences.append(f"Even so, {counted(int(stale['doc_id'].nunique()), 'later article')} still gave {figures} "
+                         "as the current figure.")
+    return " ".join(sentences)
+
+
+def _undated(points: pd.DataFrame, current: pd.DataFrame) -> str:
+    """Standing figures that cannot be placed in time: said, not silently dropped or counted as current."""
+    standing = points[points["status"].isin(["new", "repeat"]) & ~points["claim_id"].isin(set(current["claim_id"]))]
+    undated = standing[[to_date(d) is None for d in standing["figure_as_of"]]]
+    if undated.empty:
+        return ""
+    parts = [f"{figure_phrase(g)} from {_origins(g)}" for g in figure_groups(undated)]
+    return f"Undated reports, which cannot be placed in the series, give {'; '.join(parts)}."
+
+
+# ---------------------------------------------------------------------------------------------
+# One judgment per series
+
+
+# How a count reads with its event: 'about 10,000 Ruritanian soldiers had been deployed'. Events not
+# listed read as the series label with 'numbered' ('Russian casualties numbered 1,200').
+WERE_EVENTS = {"present": "were present", "missing": "were missing", "planned_deployment": "were planned for deployment"}
+HAD_BEEN_EVENTS = ("deployed", "killed", "wounded", "captured", "displaced", "evacuated", "arrested", "fired",
+                   "intercepted", "destroyed", "pledged")
+
+
+def count_clause(points: pd.DataFrame, figure: str) -> str:
+    """The count as a clause, built from the series' party, noun and event (never from a story's words)."""
+    first = points.iloc[0]
+    event = str(first["counted_event"])
+    who, unit, _ = label_parts(event, str(first["counted_party"]), [text_or_none(u) for u in col(points, "unit")])
+    thing = " ".join(w for w in (who, unit) if w)
+    if event in WERE_EVENTS:
+        return f"{figure} {thing} {WERE_EVENTS[event]}"
+    if event in HAD_BEEN_EVENTS:
+        return f"{figure} {thing} had been {event}"
+    return f"{first['series_label']} numbered {figure}"
+
+
+def _support(current: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+    ids = set(col(current, "claim_id"))
+    return claims[col(claims, "claim_id").isin(ids)] if len(claims) else claims
+
+
+def _statement(phrase: str | None, clause: str) -> str:
     if phrase and phrase.endswith("chance"):
-        text = f"We judge there is a {phrase} that {clause} ({confidence} confidence)."
-    elif phrase:
-        text = f"We judge it {phrase} that {clause} ({confidence} confidence)."
-    else:
-        text = f"We cannot judge whether {clause}: the only source is anonymous ({confidence} confidence)."
-    return {"topic": topic, "text": text, "estimative_phrase": phrase, "probability_low": low,
-            "probability_high": high, "credibility": best_cred, "confidence": confidence,
-            "confidence_rule": conf_rule, "n_independent_sources": n_independent,
-            "contradiction": contradicted, "claim_ids": sorted(set(col(support, "claim_id").dropna())),
-            "doc_ids": doc_ids}
+        return f"We judge there is a {phrase} that {clause}."
+    if phrase:
+        return f"We judge it {phrase} that {clause}."
+    return f"We cannot judge whether {clause}: it rests on unnamed sourcing alone."
 
 
-MODALITY_ADJECTIVE = {"reported": "reported", "planned": "planned", "possible": "projected"}
+def series_judgment(points: pd.DataFrame, claims: pd.DataFrame, grades: pd.DataFrame) -> dict[str, Any] | None:
+    """The judgment on one series: what its standing points say, how likely, how confident, and why."""
+    current = current_points(points)
+    if current.empty:
+        return None
+    label = str(points.iloc[0]["series_label"])
+    day = _dated(current)
+    disagreement = _disagreement(current, day)
+    clause = count_clause(points, figure_phrase(current)) + (f" as of {day.isoformat()}" if day else "")
+    clause += "" if disagreement else f", the figure given by {_origins(current)}"
+    best_cred = int(pd.to_numeric(col(current, "credibility"), errors="coerce").fillna(6).min())
+    phrase, low, high = estimative_for(best_cred)
+    support = _support(current, claims)
+    contradicted = bool(disagreement) or bool(col(support, "contradiction", False).fillna(False).astype(bool).any())
+    n_independent = int(col(current, "origin").nunique())
+    doc_ids = sorted(set(col(current, "doc_id").dropna()))
+    single_named = bool((col(current, "origin_basis") == "stated").any())
+    confidence, rule = confidence_for(n_independent, contradicted, _best_reliability(doc_ids, grades), single_named)
+    why = f"We hold this with {confidence} confidence, on {counted(n_independent, 'independent origin')}" + \
+        (" that disagree." if contradicted else ".")
+    parts = (_statement(phrase, clause), disagreement, _history(points), _undated(points, current), why)
+    text = " ".join(t for t in parts if t)
+    return {"topic": label, "text": text, "estimative_phrase": phrase, "probability_low": low,
+            "probability_high": high, "credibility": best_cred, "confidence": confidence, "confidence_rule": rule,
+            "n_independent_sources": n_independent, "contradiction": contradicted,
+            "claim_ids": sorted(set(col(current, "claim_id").dropna())), "doc_ids": doc_ids}
 
 
-def _corroborated_clause(claim: dict[str, Any], n_documents: int) -> str:
-    """A cluster in words a reader can check: the figure as written and one sentence stating it."""
-    example = snippet(str(claim.get("sentence") or ""), 140).rstrip(".")
-    figure = " ".join(w for w in (text_or_none(claim.get("value_text")), text_or_none(claim.get("unit"))) if w)
-    agree = f"{n_documents} documents agree, e.g. “{example}”"
-    if figure:
-        kind = MODALITY_ADJECTIVE.get(text_or_none(claim.get("modality")) or "", "stated")
-        return f"the {kind} figure of {figure} holds ({agree})"
-    return f"the claim holds ({agree})"
+def series_of(inputs: Inputs, claims: pd.DataFrame) -> pd.DataFrame:
+    """The figure series of graded claims (one home for the call the briefing and the stage share)."""
+    return figure_series(claims, published_by_doc(inputs), outlets_by_doc(inputs))
 
 
-def key_judgments(inputs: Inputs, claims: pd.DataFrame, grades: pd.DataFrame,
-                  rec: dict[str, Any]) -> pd.DataFrame:
-    """Troop judgments from the reconciliation, then the most corroborated other claim clusters."""
+def key_judgments(inputs: Inputs, claims: pd.DataFrame, grades: pd.DataFrame, rec: Any = None,
+                  series: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Up to MAX_JUDGMENTS judgments, one per series in rank order (the leading series first).
+
+    `claims` are graded (credibility, contradiction). `rec`, the briefing's reconciliation, is no longer
+    read: it is accepted so the briefing's call keeps working until it drops the argument.
+    """
+    series = series_of(inputs, claims) if series is None else series
     rows: list[dict[str, Any]] = []
-    by_id = claims.set_index("claim_id", drop=False) if len(claims) else claims
-
-    def support(ids: list[str]) -> pd.DataFrame:
-        present = [i for i in ids if len(by_id) and i in by_id.index]
-        return by_id.loc[present].reset_index(drop=True) if present else claims.iloc[0:0]
-
-    used: set[str] = set()
-    best = rec["best"]
-    if best and best["low"] is not None:
-        clause = (f"at least {fmt_number(best['low'])} troops have been deployed, as "
-                  f"{join_names(best['sources'])} reported")
-        rows.append(_judgment("troop strength", clause, support(best["claim_ids"]), grades))
-        used.update(best["claim_ids"])
-    if rec["planned"]:
-        p = rec["planned"]
-        clause = f"plans exist to send up to {fmt_number(p['max'])} troops, as {join_names(p['sources'])} stated"
-        rows.append(_judgment("planned deployment", clause, support(p["claim_ids"]), grades))
-        used.update(p["claim_ids"])
-    if len(inputs.clusters) and len(claims):
-        clusters = inputs.clusters.copy()
-        clusters["_n"] = pd.to_numeric(col(clusters, "n_independent_sources"), errors="coerce").fillna(1)
-        clusters["_d"] = pd.to_numeric(col(clusters, "n_documents"), errors="coerce").fillna(1)
-        clusters = clusters.sort_values(["_n", "_d", "cluster_id"], ascending=[False, False, True])
-        member_rows = positions_by(claims, "cluster_id")
-        claim_ids = col(claims, "claim_id").to_numpy()
-        for cluster in store.records(clusters, ["cluster_id", "_d"]):
+    if len(series):
+        for _, points in series.groupby("series_rank", sort=True):
+            judged = series_judgment(points.reset_index(drop=True), claims, grades)
+            if judged is not None:
+                rows.append(judged)
             if len(rows) >= MAX_JUDGMENTS:
                 break
-            positions = member_rows.get(cluster["cluster_id"])
-            if positions is None or cluster["_d"] < 2 or set(claim_ids[positions]) & used:
-                continue
-            members = claims.iloc[positions]
-            clause = _corroborated_clause(members.iloc[0].to_dict(), int(cluster["_d"]))
-            rows.append(_judgment("corroborated claim", clause, members, grades))
-            used.update(members["claim_id"])
     for rank, row in enumerate(rows, start=1):
         row["rank"], row["judgment_id"] = rank, f"J{rank}"
     return pd.DataFrame(rows, columns=JUDGMENTS.column_names)

@@ -113,6 +113,15 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def counted(n: int, word: str, many: str | None = None) -> str:
+    """'one independent origin', 'two documents', '12 documents': style spells out numbers below ten."""
+    noun = word if n == 1 else (many or word + "s")
+    return f"{NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else n} {noun}"
+
+
 def cite(doc_id: Any, char_start: Any, char_end: Any) -> str:
     """Provenance as readers see it: document and character span of the sentence."""
     if is_missing(char_start):

@@ -12,7 +12,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from lib.core.tables import ALIAS_MERGES
-from lib.extract.mentions import name_tokens
+from lib.extract.mentions import name_tokens, surname_keys
 from lib.extract.names import alias_book, fold
 
 # Spelling variants of one name score above this (rapidfuzz ratio on folded names); different
@@ -187,8 +187,7 @@ def _merged_registry(mentions: pd.DataFrame | None, threshold: float) -> Registr
                    and len(name_tokens(n)) >= 2]
     carriers_of: dict[str, list[str]] = defaultdict(list)  # folded family (or first) name -> full names
     for full in full_people:
-        tokens = name_tokens(full)
-        for part in dict.fromkeys((fold(tokens[-1]), fold(tokens[0]))):
+        for part in surname_keys(full):
             carriers_of[part].append(full)
     for name in names:
         if kinds[name] == "person" and len(name_tokens(name)) == 1:
@@ -197,8 +196,42 @@ def _merged_registry(mentions: pd.DataFrame | None, threshold: float) -> Registr
                 canon[name] = carriers[0]
                 registry.merges.append({"alias": name, "canonical": carriers[0], "rule": "corpus-surname",
                                         "score": None, "n_mentions": counts[name]})
+    _apply_text_definitions(mentions, canon, registry)
+    _join_bodies_by_folded_name(canon, registry)
     registry.canonical_of = canon
     return registry
+
+
+def _apply_text_definitions(mentions: pd.DataFrame, canon: dict[str, str], registry: Registry) -> None:
+    """A form one article defines ("the Houthis, formally known as Ansar Allah", "the Rapid Support
+    Forces (RSF)") names the same actor in articles that use it without the definition. Only for
+    bodies, and only when every definition in the corpus agrees: a person is never joined this way."""
+    if "rule" not in mentions.columns:
+        return
+    defined = mentions[(mentions["rule"] == "defined-in-text") & (mentions["kind"] != "person")]
+    targets: dict[str, set[str]] = defaultdict(set)
+    for text, name in zip(defined["text"], defined["name"]):
+        targets[fold(text)].add(canon.get(name, name))
+    for name in list(canon):
+        meant = targets.get(fold(name))
+        if meant and len(meant) == 1:  # the target is a body: no two people are joined here
+            target = next(iter(meant))
+            if target != canon[name]:
+                registry.merges.append({"alias": name, "canonical": target, "rule": "defined-in-text",
+                                        "score": None, "n_mentions": int((mentions["name"] == name).sum())})
+                canon[name] = target
+
+
+def _join_bodies_by_folded_name(canon: dict[str, str], registry: Registry) -> None:
+    """'The Houthis' and 'Houthis', 'Wagner group' and 'Wagner Group': one body (first seen wins)."""
+    first: dict[str, str] = {}
+    for name, target in canon.items():
+        if registry.kind_of.get(target) in ("person", None):
+            continue
+        key = fold(target)
+        first.setdefault(key, target)
+        if first[key] != target:
+            canon[name] = first[key]
 
 
 def _kind_by_name(names: list[str], kinds: list[str]) -> dict[str, str]:

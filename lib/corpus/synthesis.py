@@ -16,6 +16,7 @@ figures); every section then says so in words instead of failing."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,8 +24,11 @@ import pandas as pd
 
 from lib.core import store
 from lib.core.document import snippet
+from lib.corpus.bottom_line import bottom_line_table
 from lib.corpus.forecasts import scores_by_forecaster
-from lib.corpus.inputs import Inputs, cluster_info, outlets_by_doc
+from lib.corpus.grading import graded_claims
+from lib.corpus.inputs import Inputs, cluster_info, outlets_by_doc, published_by_doc
+from lib.corpus.judgments import series_of
 from lib.corpus.prose import (
     SOURCE_FIELDS,
     cite,
@@ -38,6 +42,7 @@ from lib.corpus.prose import (
     text_or_none,
     to_date,
 )
+from lib.corpus.resolutions import suggest_resolutions
 
 # Reported figures within this many days of the latest one count as "as of the latest date".
 RECENT_WINDOW_DAYS = 14
@@ -185,8 +190,40 @@ def reconciliation_text(rec: dict[str, Any], unit: str = "troops") -> str:
 # Actors and forecasts
 
 
+# A quotation shorter than this many words is a fragment ("world war."), whatever the extractor says.
+MIN_QUOTE_WORDS = 4
+SENTENCE_END = re.compile(r"[.!?][\"\u201d\u2019']?(?=\s)|\n\s*\n")
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """The writer's sentence holding text[start:end]: a partial quote reads only inside it."""
+    before = [m.end() for m in SENTENCE_END.finditer(text, 0, max(start, 0))]
+    after = SENTENCE_END.search(text, max(end, start))
+    first = before[-1] if before else 0
+    last = after.end() if after else len(text)
+    return text[first:last].strip()
+
+
+def _is_fragment(quote: dict[str, Any]) -> bool:
+    partial = quote.get("is_partial")
+    return (not is_missing(partial) and bool(partial)) or len(str(quote.get("text") or "").split()) < MIN_QUOTE_WORDS
+
+
+def quote_words(quote: dict[str, Any], texts: dict[str, str]) -> str:
+    """A quote as a reader should see it: the whole quotation, its trailing comma made a full stop
+    ('..., he said' leaves one), or for a fragment the sentence it sits in."""
+    text = str(quote.get("text") or "").strip()
+    body = texts.get(quote.get("doc_id"))
+    if _is_fragment(quote) and body and not is_missing(quote.get("char_start")):
+        return snippet(sentence_around(body, int(quote["char_start"]), int(quote["char_end"])), 320)
+    text = text.rstrip(",;: ")
+    text = text if text.endswith((".", "!", "?", "…", "”")) else text + "."
+    return snippet(text + "”" if text.count("“") > text.count("”") else text, 320)  # close a quote it opens
+
+
 def top_quotes(inputs: Inputs, n_actors: int = 8, per_actor: int = 2) -> pd.DataFrame:
-    """Who said what: the most-quoted actors, each with their first quotes (direct first)."""
+    """Who said what: the most-quoted actors, each with whole quotations first (direct before indirect),
+    a fragment shown inside its sentence only when the speaker has nothing whole."""
     quotes = inputs.quotes
     columns = ["speaker", "role", "kind", "quote", "cite"]
     if quotes.empty or col(quotes, "speaker").notna().sum() == 0:
@@ -194,13 +231,16 @@ def top_quotes(inputs: Inputs, n_actors: int = 8, per_actor: int = 2) -> pd.Data
     quotes = quotes[col(quotes, "speaker").notna()].copy()
     counts = quotes.groupby("speaker").size().reset_index(name="n").sort_values(["n", "speaker"], ascending=[False, True])
     roles = {n: text_or_none(r) for n, r in zip(col(inputs.actors, "name"), col(inputs.actors, "role"))}
+    texts = {d: str(t) for d, t in zip(col(inputs.documents, "doc_id"), col(inputs.documents, "text")) if text_or_none(t)}
+    quotes["_fragment"] = [_is_fragment(q) for q in quotes.to_dict(orient="records")]
     quotes["_direct"] = col(quotes, "kind") != "direct"
     rows = []
     for speaker in counts["speaker"].head(n_actors):
-        chosen = quotes[quotes["speaker"] == speaker].sort_values(["_direct", "doc_id", "char_start"]).head(per_actor)
+        chosen = quotes[quotes["speaker"] == speaker].sort_values(["_fragment", "_direct", "doc_id", "char_start"],
+                                                                  kind="stable").head(per_actor)
         for q in chosen.to_dict(orient="records"):
             rows.append({"speaker": speaker, "role": roles.get(speaker), "kind": q.get("kind"),
-                         "quote": snippet(str(q.get("text") or ""), 240),
+                         "quote": quote_words(q, texts),
                          "cite": cite(q.get("doc_id"), q.get("char_start"), q.get("char_end"))})
     return pd.DataFrame(rows, columns=columns)
 
@@ -240,57 +280,27 @@ def _forecast_scores(inputs: Inputs, as_of: date) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-# Bottom line and header
+# Bottom line
 
 
-def bottom_line(inputs: Inputs, grades: pd.DataFrame, claims: pd.DataFrame, rec: dict[str, Any],
-                ledger: dict[str, pd.DataFrame], as_of: date) -> list[str]:
-    """Three to five sentences, each filled from the tables (plain text; escaped at display)."""
-    sentences: list[str] = []
-    reported, best, latest = rec["reported"], rec["best"], rec["latest"]
-    if reported and best:
-        best_range = fmt_range(best["low"], best["high"])
-        sentence = (f"The best-corroborated troop figure is {best_range} "
-                    f"({plural(best['n_independent'], 'independent source')}; stated by {join_names(best['sources'])})")
-        reported_range = fmt_range(reported["low"], reported["high"])
-        extras = [f"reported figures range over {reported_range}"] if reported_range != best_range else []
-        if latest and fmt_range(latest["low"], latest["high"]) != best_range:
-            extras.append(f"the latest dated ones, as of {latest['as_of'].isoformat()}, give "
-                          f"{fmt_range(latest['low'], latest['high'])}")
-        elif latest:
-            extras.append(f"it is also the latest dated figure, as of {latest['as_of'].isoformat()}")
-        sentences.append(sentence + ("; " + ", and ".join(extras) if extras else "") + ".")
-    elif rec["n"]:
-        sentences.append(f"The corpus gives {plural(rec['n'], 'troop figure')}, none of them reported as fact.")
-    else:
-        sentences.append("The corpus states no troop figures.")
-    ahead = []
-    if rec["planned"]:
-        ahead.append(f"plans reach {fmt_number(rec['planned']['max'])} ({rec['planned']['who']})")
-    if rec["possible"]:
-        ahead.append(f"projections go as high as {fmt_number(rec['possible']['max'])} ({rec['possible']['who']})")
-    if ahead:
-        sentences.append(f"Beyond that, {' and '.join(ahead)}; these are not deployments.")
-    if len(claims):
-        n_contested = int(col(claims, "contradiction", False).astype(bool).sum())
-        n_single = int((col(claims, "n_independent_sources", 1) <= 1).sum())
-        sentences.append(f"Of {plural(len(claims), 'claim')}, {n_single} rest{'s' if n_single == 1 else ''} on a "
-                         f"single source and {n_contested} {'is' if n_contested == 1 else 'are'} contested between sources.")
-    f = inputs.forecasts
-    if len(f):
-        status = col(f, "status").fillna("open")
-        n_due = int((status == "due").sum())
-        sentences.append(f"Of {plural(len(f), 'forecast')} in the corpus, {n_due} {'is' if n_due == 1 else 'are'} past "
-                         f"the horizon without a recorded outcome as of {as_of.isoformat()}.")
-    else:
-        sentences.append("The corpus holds no forecasts to track.")
-    docs = inputs.ok_documents
-    dates = sorted(d for d in (to_date(p) for p in col(docs, "published")) if d)
-    outlets = [o for o in col(grades, "outlet").dropna()]
-    span = f", published {dates[0].isoformat()} to {dates[-1].isoformat()}" if dates else ", none of them dated"
-    basis = f"Based on {plural(len(docs), 'document')}"
-    basis += f" from {join_names(outlets)}" if outlets else ""
-    set_aside = len(inputs.documents) - len(docs)
-    basis += f" ({set_aside} more {'file was' if set_aside == 1 else 'files were'} rejected or duplicate)" if set_aside else ""
-    sentences.append(f"{basis}{span}.")
-    return sentences[:5]
+def bottom_line(inputs: Inputs, series: pd.DataFrame, claims: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """The `bottom_line` table from the figure series and graded claims (lib/corpus/bottom_line.py)."""
+    return bottom_line_table(inputs, series, claims, as_of, published_by_doc(inputs), outlets_by_doc(inputs))
+
+
+# ---------------------------------------------------------------------------------------------
+# The story over time: figure lineage and forecasts the corpus resolves
+
+
+def story_tables(inputs: Inputs, claims: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """`figure_series` and `resolution_suggestions` from the loaded inputs, for the synthesis stage.
+
+    `claims` may be the briefing's graded claims (grading them again gives the same frame); the
+    series are the ones the key judgments are made from, so the table and the judgments agree.
+    """
+    graded = graded_claims(inputs) if claims is None else claims
+    return {
+        "figure_series": series_of(inputs, graded),
+        "resolution_suggestions": suggest_resolutions(inputs.forecasts, inputs.evidence, inputs.claims,
+                                                      published_by_doc(inputs)),
+    }

@@ -17,7 +17,6 @@ from lib.core.document import Document
 from lib.core.tables import TROOP_ESTIMATES
 from lib.corpus.claims import canonical_sources
 from lib.corpus.registry import build_registry
-from lib.corpus.registry import build_registry
 from lib.extract.claims import extract_claims
 from lib.extract.mentions import extract_mentions
 from lib.extract.quotes import extract_quotes

@@ -23,7 +23,7 @@ import pandas as pd
 
 from lib.core.config import GOLD_DIR
 from lib.core.document import Document
-from lib.core.nlp import load_model
+from lib.core.nlp import parse_texts
 from lib.corpus.registry import build_registry
 from lib.extract.names import fold
 from lib.extract.rows import Rows, analyse_document
@@ -42,10 +42,12 @@ def _document(item: dict[str, Any]) -> Document:
     return Document(doc_id=item["doc_id"], text=item["text"], published=published)
 
 
-def extract(items: list[dict[str, Any]], model: str | None = None) -> list[Rows]:
-    """Every per-document row of each gold article, with the same code a build runs."""
-    nlp = load_model(model)
-    return [analyse_document(_document(item), nlp(item["text"])) for item in items]
+def extract(items: list[dict[str, Any]], model: str | None = None, cache_dir: str | Path | None = None) -> list[Rows]:
+    """Every per-document row of each gold article, with the same code a build runs. With
+    `cache_dir` (a store's cache folder) the parses are cached like a corpus's, so the three
+    notebooks that print these scores parse the gold articles once per build."""
+    parsed = parse_texts([item["text"] for item in items], cache_dir, model, show_progress=False)
+    return [analyse_document(_document(item), doc) for item, doc in zip(items, parsed)]
 
 
 # ------------------------------------------------------------------------------ names
@@ -239,10 +241,10 @@ def score_actors(items: list[dict[str, Any]], extracted: list[Rows]) -> list[dic
             _row("different people merged (should be 0)", wrongly, len(person_names), "canonical names covering two gold people")]
 
 
-def scores(path: str | Path, model: str | None = None) -> pd.DataFrame:
+def scores(path: str | Path, model: str | None = None, cache_dir: str | Path | None = None) -> pd.DataFrame:
     """Every field's score on one gold set, as the notebooks show and the tests assert."""
     items = load(path)
-    extracted = extract(items, model)
+    extracted = extract(items, model, cache_dir)
     rows = (score_figures(items, extracted) + score_quotes(items, extracted)
             + score_forecasts(items, extracted) + score_actors(items, extracted))
     return pd.DataFrame(rows, columns=["field", "right", "of", "share", "note"])
@@ -267,3 +269,23 @@ def misses(path: str | Path, field: str, model: str | None = None, limit: int = 
                 yield {"doc": item["doc_id"], "gold": gold, "predicted": pred and {
                     k: pred.get(k) for k in ("statement", "forecaster", "forecaster_kind", "forecast_kind",
                                              "attribution_rule")}}
+
+
+SETS = {"dev": DEV, "held-out": HELDOUT}
+
+
+def scores_by_set(prefixes: tuple[str, ...] = (), model: str | None = None,
+                  cache_dir: str | Path | None = None) -> pd.DataFrame:
+    """One row per field, one 'right / of (share)' column per gold set: what a notebook prints.
+
+    `prefixes` keeps the fields a notebook is about ('figure', 'quote', 'forecast', 'actor',
+    'spellings', 'different people')."""
+    frames = []
+    for name, path in SETS.items():
+        table = scores(path, model, cache_dir)
+        if prefixes:
+            table = table[table["field"].str.startswith(prefixes)]
+        cell = [f"{r} / {o} ({s:.3f})" if s is not None else f"{r} / {o}" for r, o, s in
+                zip(table["right"], table["of"], table["share"])]
+        frames.append(pd.Series(cell, index=table["field"].tolist(), name=name))
+    return pd.concat(frames, axis=1).rename_axis("field").reset_index()

@@ -1,153 +1,597 @@
-"""Who stands behind a sentence: reporting verbs, subjects, 'according to', agents, adverbs, pronouns, carried-over sources."""
+"""Who stands behind a statement: the one home for the question claims, quotes and forecasts ask.
+
+A claim's source, a quote's speaker and a forecast's holder are the same thing seen by three
+stages, so the machinery lives here once:
+
+- the reporting-verb vocabulary (`reporting_verbs.csv`, one row per lemma with its roles);
+- the subject of a cue, including post-posed and inverted speakers (", he said", "said Wechsler");
+- naming a speaker phrase (`name_speaker`): apposed people, 'a spokesperson for X' -> X, 'a
+  statement by X' -> X, a body owned by a state ("Azerbaijan's defence ministry" is the ministry),
+  "the defence secretary" -> the person titled so earlier, "the embassy" -> the embassy named
+  earlier, "he/she" -> the nearest compatible named speaker (`SpeakerBook`);
+- 'according to (a statement by) X', the passive agent, nested origins ("Yonhap reported, citing
+  the NIS": source Yonhap, origin NIS), and a speaker named in the following paragraph;
+- a source named as the article names it: a state's body as written ("the US military", never a
+  made-up "Armed forces of United States"), a carrier noun dropped ("Armenpress news agency" is
+  Armenpress), a foreign name read across its particles ("Collectif Justice pour Barsalogho"),
+  a channel close to X speaking for X, 'it said' as the body that spoke before, one unnamed
+  official anonymous whatever the nationality.
+
+Quotes and forecasts call the speaker functions below with their own geometry (quote spans,
+forecast clauses); claims call `find_attributions` / `choose_attribution` in `claim_sources.py`,
+one step up, which adds the sentence geometry only claims need. The vocabulary and the parse-level
+helpers (cue subjects, the words of a phrase) live one step down, in `reporting.py`.
+"""
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-import yaml
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
-from lib.core.config import DATA_DIR
-from lib.extract.mentions import resolve_in_document
-
-# ---------------------------------------------------------------------------------------------
-# Vocabularies (lib/data/): loaded once, edited by researchers, hashed into the row cache key.
-
-
-@lru_cache(maxsize=1)
-def cues() -> dict[str, list[str]]:
-    with open(DATA_DIR / "claim_cues.yaml", encoding="utf-8") as handle:
-        return {key: [str(v).lower() for v in values] for key, values in yaml.safe_load(handle).items()}
-
-
-@dataclass(frozen=True)
-class ReportingVerb:
-    lemma: str
-    strength: int
-    grade: str
-
-
-@lru_cache(maxsize=1)
-def reporting_verbs() -> dict[str, ReportingVerb]:
-    with open(DATA_DIR / "reporting_verbs.csv", encoding="utf-8") as handle:
-        return {r["lemma"]: ReportingVerb(r["lemma"], int(r["strength"]), r["grade"]) for r in csv.DictReader(handle)}
-
-
-# Forms of "according to X" strength: a plain attribution, like "said".
-ACCORDING_STRENGTH = 3
-
-
-PRONOUNS = {"he", "she", "him", "her"}
-
+from lib.extract.mentions import described_body, resolve_in_document
+from lib.extract.names import alias_book, fold
+from lib.extract.reporting import (  # noqa: F401  (re-exported: the vocabulary's public home for other stages)
+    ACCORDING_STRENGTH,
+    FEMALE,
+    MALE,
+    PRONOUNS,
+    ROLES,
+    ReportingVerb,
+    bare,
+    cue_subject,
+    cues,
+    gender_vocabulary,
+    mention_covering,
+    name_phrase,
+    named_prep,
+    reporting_verbs,
+    source_text,
+    speaker_cues,
+    verb_table,
+    verbs_with,
+)
 
 # ---------------------------------------------------------------------------------------------
-# Attribution
+# Who a person is: gender, named speakers so far, pronouns and role nouns
+
+
+def gender_of(name: str, mentions: list[dict[str, Any]], text: str) -> str | None:
+    """'m', 'f' or None for a person named in the document.
+
+    Evidence, strongest first: gendered titles next to the name (Mr, Ms, spokeswoman), the first
+    name in a data list of unambiguous first names, the pronouns that follow the person's mentions
+    in the same or next sentence before another person is named.
+    """
+    vocab = gender_vocabulary()
+    own = [m for m in mentions if m["name"] == name]
+    for m in own:
+        before = text[max(0, m["char_start"] - 20):m["char_start"]].lower().split()
+        if before and before[-1] in vocab["male_titles"]:
+            return "m"
+        if before and before[-1] in vocab["female_titles"]:
+            return "f"
+    first = name.split()[0].lower() if name.split() else ""
+    if first in vocab["male_names"]:
+        return "m"
+    if first in vocab["female_names"]:
+        return "f"
+    return _gender_from_pronouns(own, mentions, text)
+
+
+def _gender_from_pronouns(own: list[dict[str, Any]], mentions: list[dict[str, Any]], text: str) -> str | None:
+    people = [m["char_start"] for m in mentions if m["kind"] == "person" and m not in own]
+    male = female = 0
+    for m in own:
+        stop = min([p for p in people if p > m["char_end"]] + [m.get("sentence_end", m["char_end"]) + 400])
+        words = re.findall(r"[a-z]+", text[m["char_end"]:stop].lower())
+        male += sum(1 for w in words if w in MALE)
+        female += sum(1 for w in words if w in FEMALE)
+    return "m" if male > female else "f" if female > male else None
+
+
+class SpeakerBook:
+    """The named speakers and persons of one document, for the words that point back to them.
+
+    "he said" goes to the most recent named speaker of that gender (a person who was the subject of
+    a reporting verb), then the most recent person of that gender who was a grammatical subject,
+    then any compatible person; "the defence secretary" to the latest person titled so; "the
+    embassy" to the latest named phrase with that head word.
+    """
+
+    def __init__(self, mentions: list[dict[str, Any]], parsed: Doc):
+        self.mentions = sorted(mentions, key=lambda m: m["char_start"])
+        self.parsed = parsed
+        self.text = parsed.text
+        self.people = [m for m in self.mentions if m["kind"] == "person"]
+        self.spoken: list[tuple[int, str]] = []
+        self._genders: dict[str, str | None] = {}
+        lemmas = verbs_with("quote_cue", "reported_speech")
+        for token in parsed:
+            if token.pos_ in ("VERB", "AUX") and token.lemma_.lower() in lemmas:
+                subject = cue_subject(token)
+                mention = mention_covering(subject, mentions) if subject is not None else None
+                if mention is not None and mention["kind"] == "person":
+                    self.spoken.append((token.idx, mention["name"]))
+
+    def add(self, position: int, name: str) -> None:
+        self.spoken.append((position, name))
+        self.spoken.sort()
+
+    def gender(self, name: str) -> str | None:
+        if name not in self._genders:
+            self._genders[name] = gender_of(name, self.mentions, self.text)
+        return self._genders[name]
+
+    def _is_subject(self, mention: dict[str, Any]) -> bool:
+        span = self.parsed.char_span(mention["char_start"], mention["char_end"], alignment_mode="expand")
+        return span is not None and span.root.dep_ in {"nsubj", "nsubjpass"}
+
+    def resolve_pronoun(self, pronoun: str, position: int) -> str | None:
+        """Most recent named speaker of the pronoun's gender before `position`, then the latest
+        person who was a grammatical subject (unless of the other gender), then any person of that
+        gender; a person of unknown gender last."""
+        want = "m" if pronoun in MALE else "f" if pronoun in FEMALE else None
+        if want is None:
+            return None
+        speakers = [name for offset, name in reversed(self.spoken) if offset < position]
+        earlier = [m for m in reversed(self.people) if m["char_start"] < position]
+        subjects = [m["name"] for m in earlier if self._is_subject(m)]
+        persons = [m["name"] for m in earlier]
+        tiers = [(speakers, {want}), (subjects, {want, None}), (persons, {want}), (speakers, {None}), (persons, {None})]
+        for names, genders in tiers:
+            found = next((n for n in names if self.gender(n) in genders), None)
+            if found:
+                return found
+        return None
+
+    def titled_person(self, head: Token) -> str | None:
+        """'the defence secretary', 'the Houthi leader', 'the minister': the latest person before
+        the phrase whose title (before the name or apposed after it) holds the head word."""
+        if not _definite(head) or head.lemma_.lower() not in gender_vocabulary()["role_nouns"]:
+            return None
+        word = head.lower_
+        owner = next((c for c in head.lefts if c.dep_ in {"amod", "compound"} and c.ent_type_ in {"NORP", "GPE"}), None)
+        owner_name = resolve_in_document(owner.text, self.mentions) if owner is not None else None
+        for m in reversed(self.people):
+            if m["char_start"] >= head.idx:
+                continue
+            title = self.text[max(0, m["char_start"] - 60):m["char_start"]].lower()
+            apposed = self.text[m["char_end"]:m["char_end"] + 60].lower()
+            if re.search(rf"\b{re.escape(word)}\s*$", title) or re.match(rf",\s+(?:the|a|an)?[^,.]*\b{re.escape(word)}\b", apposed):
+                return m["name"]
+        # "the Armenian leader": the latest titled person of that state
+        found = next((m["name"] for m in reversed(self.people) if m["char_start"] < head.idx and owner_name
+                      and m.get("affiliation") == owner_name and m.get("role")), None)
+        return found or self._state_leader(head, owner_name)
+
+    def _state_leader(self, head: Token, owner: str | None) -> str | None:
+        """'the Armenian leader' after 'Prime Minister Nikol Pashinyan': the latest person holding a
+        state-leading role (`leader_roles`) whose affiliation is that state or unknown; never a
+        leader stated to belong to another state."""
+        if owner is None or head.lemma_.lower() != "leader":
+            return None
+        roles = gender_vocabulary()["leader_roles"]
+        for m in reversed(self.people):
+            if m["char_start"] < head.idx and (m.get("role") or "").lower() in roles \
+                    and m.get("affiliation") in {owner, None}:
+                return m["name"]
+        return None
+
+    def antecedent(self, head: Token, mentions: list[dict[str, Any]]) -> str | None:
+        """'the embassy', 'the alliance', 'the group': the latest earlier phrase with the same head
+        word that names its referent (a proper name in it, apposed to it, or 'known as' it)."""
+        if not _definite(head) or head.pos_ != "NOUN" or any(t.pos_ == "PROPN" for t in head.subtree):
+            return None
+        lemma = head.lemma_.lower()
+        for token in reversed(self.parsed[:head.i]):
+            if token.lemma_.lower() != lemma or token.pos_ != "NOUN":
+                continue
+            named = _naming_token(token)
+            if named is not None:
+                found = name_speaker(named, mentions, None)
+                if found is not None and found.name:
+                    return found.name
+        return None
+
+
+def _definite(head: Token) -> bool:
+    return any(c.dep_ in {"det", "poss"} and c.lower_ in {"the", "its", "their"} for c in head.children)
+
+
+def _naming_token(token: Token) -> Token | None:
+    """The token that names what a common noun refers to: itself when a proper name or state
+    modifies it ("the United States embassy", "the Malian army"), the name it is apposed to or
+    that is apposed to it, the name after 'known as'."""
+    if any(c.dep_ in {"compound", "amod", "poss"} and (c.pos_ == "PROPN" or c.ent_type_ in {"NORP", "GPE", "ORG"})
+           for c in token.children):
+        return token
+    if token.dep_ == "appos" and token.head.pos_ == "PROPN":
+        return token.head
+    for child in token.children:
+        if child.dep_ == "appos" and child.pos_ == "PROPN":
+            return child
+        if child.dep_ == "acl" and child.lemma_.lower() in {"know", "call"}:
+            return next((p for t in child.subtree for p in [t] if t.dep_ == "pobj" and t.pos_ == "PROPN"), None)
+    return None
+
+
+def speaker_book(parsed: Doc, mentions: list[dict[str, Any]]) -> SpeakerBook:
+    """The document's SpeakerBook, built once per parse and mention list."""
+    key = ("workbook_speaker_book", id(mentions), len(mentions))
+    book = parsed.user_data.get(key)
+    if book is None:
+        book = SpeakerBook(mentions, parsed)
+        parsed.user_data[key] = book
+    return book
+
+
+# ---------------------------------------------------------------------------------------------
+# Naming a speaker phrase
 
 
 @dataclass
-class Attribution:
+class Speaker:
+    """Who a phrase that speaks stands for: `name` the document-level name (None when the phrase
+    names no one: 'one official', 'they'), `text` as written, `rule` how it was decided."""
+
+    name: str | None
+    text: str
     rule: str
-    source_text: str | None
-    source_name: str | None
-    co_sources: list[str]
-    anonymous: bool
-    verb: str | None
-    strength: int | None
-    anchor: Token | None  # the reporting verb (or 'according'): figures under it are attributed to it
-    head_idx: int | None = None  # character offset of the source's head word
-
-    def as_row(self) -> dict[str, Any]:
-        return {
-            "source_text": self.source_text,
-            "source_name": None if self.anonymous else self.source_name,
-            "co_sources": self.co_sources,
-            "attribution": "anonymous" if self.anonymous else "named",
-            "attribution_rule": self.rule,
-            "reporting_verb": self.verb,
-            "reporting_strength": self.strength,
-        }
+    anonymous: bool = False
+    person: bool = False
 
 
-AUTHOR = {"source_text": None, "source_name": None, "co_sources": [], "attribution": "author",
-          "attribution_rule": None, "reporting_verb": None, "reporting_strength": None}
+_ISSUER_PREPS = ("by", "for", "from", "at", "of")
 
 
-# Dependents that describe a source rather than name it; cut from source_text
-# ("sources familiar with the assessments [made by G20 nations]").
-_DESCRIPTIVE_DEPS = {"acl", "relcl", "advcl", "punct"}
+def speaks_for(head: Token) -> Token | None:
+    """The body or person behind a phrase that merely carries its words: 'a spokesperson for X',
+    'a statement by X', 'the text of the agreement published by X', 'X's statement', and the
+    person apposed to a role ("Its commander, Mohamed Hamdan Dagalo")."""
+    word = head.lemma_.lower()
+    vocab = speaker_cues()
+    if head.pos_ != "PROPN":
+        for child in head.children:
+            if child.dep_ == "appos" and child.pos_ == "PROPN":
+                return child
+    close = _close_to(head)
+    if close is not None:
+        return close
+    if word in vocab["speaks_for"] or word in vocab["statement_nouns"]:
+        objects = [t for t in head.subtree if t.dep_ == "pobj" and t.i > head.i and t.head.lower_ in _ISSUER_PREPS]
+        if objects:  # the issuer: 'by' before 'for', 'from', 'at', 'of'
+            return min(objects, key=lambda t: (_ISSUER_PREPS.index(t.head.lower_), t.i))
+        owner = next((c for c in head.children if c.dep_ == "poss" and c.pos_ in {"PROPN", "NOUN"}), None)
+        if owner is not None:
+            return owner
+    return None
 
 
-def _source_span(head: Token) -> tuple[int, int]:
-    """Token range of a source phrase: the head's subtree minus clauses that merely describe it."""
-    keep = {head.i}
-    stack = [head]
-    while stack:
-        token = stack.pop()
-        for child in token.children:
-            if child.dep_ in _DESCRIPTIVE_DEPS and child.i > head.i:
-                continue
-            if token is head and child.dep_ == "appos" and head.pos_ == "PROPN":
-                continue
-            keep.add(child.i)
-            stack.append(child)
-    start, end = min(keep), max(keep) + 1
+def speaking_subject(head: Token) -> bool:
+    """'It said', 'it added in a statement': an active subject of a verb of speech (not 'it is
+    said', not 'it appears')."""
+    verbs = [head.head, *head.head.conjuncts]  # "It did not give a toll, but said ..."
+    return head.dep_ == "nsubj" and not any(c.dep_ == "auxpass" for c in head.head.children) and any(
+        v.pos_ in {"VERB", "AUX"} and v.lemma_.lower() in verbs_with("quote_cue", "reported_speech", "on_record")
+        for v in verbs)
+
+
+def body_before(head: Token, mentions: list[dict[str, Any]], book: SpeakerBook | None) -> str | None:
+    """Who 'it' is in "It said Ukraine had lost ...": the latest body (not a person) that spoke
+    before, in this paragraph or the one before. News names a ministry once, then lets 'it' speak."""
     doc = head.doc
-    while end - 1 > start and doc[end - 1].is_punct:
-        end -= 1
-    while start < end - 1 and doc[start].is_punct:
-        start += 1
-    opened = [t.i for t in doc[start:end] if t.text == "("]
-    if opened and not any(t.text == ")" for t in doc[opened[-1]:end]):
-        end = max(start + 1, opened[-1])  # "X of the Council (ECFR" -> "X of the Council"
-    return start, end
+    breaks = 0
+    lemmas = verbs_with("quote_cue", "reported_speech", "on_record")
+    for token in reversed(doc[:head.i]):
+        breaks += token.is_space and "\n" in token.text
+        if breaks > 1:
+            return None
+        if token.pos_ not in {"VERB", "AUX"} or token.lemma_.lower() not in lemmas:
+            continue
+        subject = cue_subject(token)
+        if subject is None or subject.pos_ == "PRON":
+            continue
+        found = name_speaker(subject, mentions, book)
+        if found is not None and found.name and not found.anonymous and not found.person:
+            return found.name
+    return None
 
 
-def _name_phrase(head: Token) -> str:
-    """The words that name a source: the head with its compounds, possessives and determiners, without
-    appositions, prepositional tails or clauses ("Carl Schuster[, an instructor at ...]")."""
-    cut = {"appos", "prep", "acl", "relcl", "punct", "cc", "conj", "advcl"}
-    keep = [head]
-    stack = [head]
-    while stack:
-        token = stack.pop()
-        for child in token.children:
-            if child.dep_ not in cut:
-                keep.append(child)
-                stack.append(child)
-    return " ".join(t.text + "" for t in sorted(keep, key=lambda t: t.i)).replace(" ’s", "’s").replace(" 's", "'s")
+def _close_to(head: Token) -> Token | None:
+    """'a Telegram channel close to the mercenary group', 'a website linked to the army': a carrier
+    of words that is close to someone publishes for them. Only carriers (`carrier_nouns`): 'sources
+    close to the Kremlin' stay anonymous people."""
+    if head.lemma_.lower() not in speaker_cues()["carrier_nouns"]:
+        return None
+    for child in head.children:
+        if {child.lemma_.lower(), child.lower_} & speaker_cues()["close_words"]:
+            for prep in child.children:
+                if prep.dep_ == "prep" and prep.lower_ in {"to", "with"}:
+                    return next((p for p in prep.children if p.dep_ == "pobj"), None)
+    return None
 
 
-def _resolve_name(head: Token, mentions: list[dict[str, Any]]) -> str:
+def name_speaker(head: Token, mentions: list[dict[str, Any]], book: SpeakerBook | None) -> Speaker | None:
+    """Who the phrase headed by `head` stands for, or None when it is not a speaker at all (an
+    abstract noun: "the involvement of X signals").
+
+    Strongest first: a pronoun through the book; the body or person the phrase speaks for; the
+    mention at the head; a generic source with a named origin ('South Korean officials'); a role
+    noun or a definite description pointing back; a state's body as written; the actors stage's
+    resolver; a proper name as written.
+    """
+    text = source_text(head)
+    if head.lower_ in PRONOUNS:
+        name = book.resolve_pronoun(head.lower_, head.idx) if book is not None else None
+        return Speaker(name, text, "pronoun", anonymous=name is None, person=True)
+    if head.lower_ in {"who", "which", "that"} and head.head.dep_ == "relcl":
+        return name_speaker(head.head.head, mentions, book)  # "Pashinyan, who has said ...": the noun
+    if head.lower_ == "it" and speaking_subject(head):
+        body = body_before(head, mentions, book)
+        return Speaker(body, text, "pronoun", anonymous=body is None)
+    if head.pos_ == "PRON":
+        return Speaker(None, text, "pronoun", anonymous=True)
+    behind = speaks_for(head)
+    if behind is not None:
+        found = name_speaker(behind, mentions, book)
+        if found is not None and found.name:
+            return Speaker(found.name, text, "speaks-for", person=found.person)
+    apposed = _apposed_person(head, mentions)
+    if apposed is not None:
+        return Speaker(apposed, text, "named", person=True)
+    found = _named_head(head, text, mentions, book)
+    if found is not None and found.name:
+        found.name = as_written(found.name, mentions)
+    return found
+
+
+def as_written(name: str, mentions: list[dict[str, Any]]) -> str:
+    """A state's body named by the mentions stage's template ("Armed forces of Sudan", "Ministry
+    of Defence of Azerbaijan") is named as the article first wrote it ("Sudanese army",
+    "Azerbaijan's defence ministry"): a reader must find the source in the text, and an invented
+    name matches no one's spelling. Names of the alias file (registry names) stay."""
+    if name in alias_book().by_name:
+        return name
+    written = next((m["text"] for m in sorted(mentions, key=lambda m: m["char_start"])
+                    if m["name"] == name and m.get("rule") == "descriptor"), None)
+    return bare(written) if written else name
+
+
+def _apposed_person(head: Token, mentions: list[dict[str, Any]]) -> str | None:
+    """'the acting governor of Kursk, Alexei Smirnov, told': the parser hangs the name on the
+    nearest noun; a person apposed anywhere inside a role phrase is the speaker. The whole apposed
+    name is read, so a name the tagger split ("Alexei" PERSON, "Smirnov" NORP) still resolves."""
+    if head.pos_ != "NOUN":
+        return None
+    for token in head.subtree:
+        if token.dep_ != "appos" or token.i <= head.i:
+            continue
+        covering = [mention_covering(t, mentions) for t in token.subtree if t.i <= token.i]
+        people = [m for m in covering if m is not None and m["kind"] == "person"]
+        if people:
+            whole = resolve_in_document(name_phrase(token), mentions)
+            known = {m["name"] for m in mentions if m["kind"] == "person"}
+            return whole if whole in known else people[-1]["name"]
+        if _unmentioned_name(token, covering) and head.lemma_.lower() in gender_vocabulary()["role_nouns"]:
+            return name_phrase(token)  # "the governor of X, Alexei Smirnov,": a name the tagger missed
+    return None
+
+
+def _unmentioned_name(token: Token, covering: list[dict[str, Any] | None]) -> bool:
+    """Two or more proper nouns that no mention claims for another kind: a person's name."""
+    words = [t for t in token.subtree if t.i <= token.i]
+    return token.pos_ == "PROPN" and len(words) >= 2 and all(t.pos_ == "PROPN" for t in words) \
+        and all(m is None for m in covering)
+
+
+def _named_head(head: Token, text: str, mentions: list[dict[str, Any]], book: SpeakerBook | None) -> Speaker | None:
+    placed = _placed_body(head)
+    if placed is not None:
+        return Speaker(placed, text, "body")
+    foreign = _particle_name(head, mentions)
+    if foreign is not None:
+        return Speaker(foreign, text, "named")
+    mention = mention_covering(head, mentions)
+    if mention is not None:
+        return Speaker(mention["name"], text, "named", person=mention["kind"] == "person")
+    carried = _carried_name(head, mentions)
+    if carried is not None:
+        return Speaker(carried, text, "named")
+    if is_anonymous(head):
+        inner = None if _one_unnamed(head) else _named_inside(head)
+        return Speaker(resolve_name(inner, mentions) if inner is not None else None, text, "anonymous",
+                       anonymous=inner is None)
+    if book is not None:
+        person = book.titled_person(head)
+        if person:
+            return Speaker(person, text, "role", person=True)
+        earlier = book.antecedent(head, mentions) or _latest_with_head_word(head, mentions)
+        if earlier:
+            return Speaker(earlier, text, "anaphor")
+    role = _role_of_named_owner(head)
+    if role is not None:
+        return Speaker(role, text, "role", person=True)
+    if owned_body(head):
+        phrase = name_phrase(head)
+        return Speaker(described_body(phrase, alias_book()) or bare(phrase), text, "body")
+    if _definite(head) and head.lemma_.lower() in speaker_cues()["body_nouns"]:
+        return Speaker(bare(name_phrase(head)), text, "body")  # "The army said", none named before
+    if people_by_origin(head):
+        return Speaker(bare(name_phrase(head)), text, "named")
+    if head.pos_ == "PROPN" or any(m["char_start"] >= head.left_edge.idx and m["char_end"] <= head.idx + len(head)
+                                   for m in mentions):
+        return Speaker(resolve_name(head, mentions), text, "named")
+    if head.is_title and head.pos_ not in {"DET", "PRON", "ADP", "CCONJ", "SCONJ"}:
+        # a name the tagger took for a common word ("Dagalo, widely known as ..., said")
+        known = resolve_in_document(name_phrase(head), mentions)
+        if known or head.i > head.sent.start:
+            return Speaker(known or bare(name_phrase(head)), text, "named")
+    return None
+
+
+_NOT_NAME_POS = {"DET", "ADP", "ADV", "SCONJ", "CCONJ", "PRON"}
+
+
+_NAME_WORD = r"(?:(?:al|el|wal|bin|ibn|ad|ar|as|ash)-)?[A-ZÀ-Þ][\w'’]*(?:-[\w'’]+)*"
+
+
+def _particle_name(head: Token, mentions: list[dict[str, Any]]) -> str | None:
+    """'Collectif Justice pour Barsalogho', 'Front de Libération du Tarvos', "Jama'at Nusrat
+    al-Islam wal-Muslimin": a foreign name joined by lower-case particles (`name_particles`), which
+    the tagger breaks apart (a verb 'pour', a person 'Nusrat al-Islam'). The whole run as written is
+    the name. A person's mention wins unless the run goes on after it (titles only come before)."""
+    particles = "|".join(sorted(speaker_cues()["name_particles"], key=len, reverse=True))
+    run = rf"{_NAME_WORD}(?:\s+(?:(?:{particles})\s+)*{_NAME_WORD})+"
+    sentence = head.sent
+    for found in re.finditer(run, sentence.text):
+        start, end = sentence.start_char + found.start(), sentence.start_char + found.end()
+        words = found.group(0).split()
+        joined = any(w in speaker_cues()["name_particles"] or re.match(r"[a-z]+-", w) for w in words)
+        if not (start <= head.idx < end) or not joined:
+            continue
+        first = head.doc.char_span(start, end, alignment_mode="expand")
+        leading = 0
+        while first is not None and leading < len(first) - 2 and first[leading].pos_ in _NOT_NAME_POS:
+            leading += 1  # "The Collectif ...", "On Monday Front de ...": not part of the name
+        name = first[leading:].text if first is not None else " ".join(words)
+        mention = mention_covering(head, mentions)
+        if mention is not None and (mention["kind"] != "person" or mention["char_end"] >= end):
+            return None
+        return name
+    return None
+
+
+def _carried_name(head: Token, mentions: list[dict[str, Any]]) -> str | None:
+    """'Armenia's Armenpress news agency' -> Armenpress, 'The UK Maritime Trade Operations agency' ->
+    UK Maritime Trade Operations: a carrier noun after a proper name is not part of the name (the
+    article's own name for the source is the proper name). A state alone ('the US agency') is an
+    owner, not a name: that is `owned_body`."""
+    if head.pos_ != "NOUN" or head.lemma_.lower() not in speaker_cues()["carrier_nouns"]:
+        return None
+    names = [t for c in head.lefts if c.dep_ in {"compound", "nmod"} for t in c.subtree if t.pos_ == "PROPN"]
+    names += [t for c in head.lefts if c.dep_ == "compound" and c.pos_ == "NOUN"
+              for g in c.lefts if g.dep_ == "compound" for t in g.subtree if t.pos_ == "PROPN"]
+    if not names:
+        return None
+    doc = head.doc
+    span = doc[min(t.i for t in names):max(t.i for t in names) + 1]
+    key = fold(span.text)
+    for m in mentions:
+        if key in {fold(m["text"]), fold(m["name"])}:
+            return None if m["kind"] == "state" else m["name"]
+    known = alias_book().lookup(span.text)
+    if known:
+        return None if known[0].kind == "state" else known[0].name
+    return span.text
+
+
+def _placed_body(head: Token) -> str | None:
+    """'the Defence Ministry in Moscow', 'the defence ministry of Russia': a body the alias file
+    knows, placed by its state after the noun (the mention covers only 'Defence Ministry')."""
+    if not any(c.dep_ == "prep" and c.lower_ in {"in", "of"} and named_prep(c) for c in head.children):
+        return None
+    return described_body(name_phrase(head), alias_book())
+
+
+def _latest_with_head_word(head: Token, mentions: list[dict[str, Any]]) -> str | None:
+    """'the mercenary group' after 'Wagner Group', 'the mission' after 'Operation Aspides mission':
+    the latest earlier body whose name ends in the head word. Only a definite description, only a
+    body (no person, no state)."""
+    if head.pos_ != "NOUN" or not _definite(head) or any(t.pos_ == "PROPN" for t in head.subtree):
+        return None
+    word = fold(head.lemma_)
+    earlier = [m for m in mentions if m["char_end"] <= head.idx and m["kind"] not in {"person", "state"}]
+    for m in sorted(earlier, key=lambda m: -m["char_start"]):
+        if fold(m["name"]).split()[-1:] == [word]:
+            return m["name"]
+    return None
+
+
+def _role_of_named_owner(head: Token) -> str | None:
+    """'the commander of Ukraine's air force', 'the governor of Kursk': a role whose owner is named
+    identifies one person; with no name for that person, the source is the role as written
+    (never the owner: the commander is not the air force)."""
+    if head.pos_ != "NOUN" or head.lemma_.lower() not in gender_vocabulary()["role_nouns"]:
+        return None
+    owner = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    pobj = next((p for p in owner.children if p.dep_ == "pobj"), None) if owner is not None else None
+    if pobj is None or not any(t.pos_ == "PROPN" or t.ent_type_ in {"GPE", "NORP", "ORG"} for t in pobj.subtree):
+        return None
+    start = min(t.i for t in head.subtree if t.i <= head.i and t.dep_ not in {"det", "punct"})
+    apposed = {t.i for c in pobj.subtree if c.dep_ in {"appos", "punct"} for t in c.subtree}
+    end = max(t.i for t in pobj.subtree if t.i not in apposed) + 1
+    return head.doc[start:end].text
+
+
+def owned_body(head: Token) -> bool:
+    """'Azerbaijan's defence ministry', 'the Indian navy', 'the US military', 'the European Union's
+    naval mission': a body noun with a named owner speaks as the body, not as the owner."""
+    words = [head.lower_, head.lemma_.lower()]
+    compound = [c for c in head.lefts if c.dep_ == "compound" and c.pos_ != "PROPN"]
+    if compound:
+        words.append(f"{compound[-1].lower_} {head.lower_}")
+    if not any(w in speaker_cues()["body_nouns"] for w in words):
+        return False
+    return any(c.dep_ in {"poss", "compound", "amod", "nmod"} and (c.pos_ == "PROPN" or c.ent_type_ in {"NORP", "GPE", "ORG"})
+               for c in head.lefts) or any(named_prep(c) for c in head.children)
+
+
+def resolve_name(head: Token, mentions: list[dict[str, Any]]) -> str:
     """The document-level name of a source phrase.
 
     A common-noun head with a named apposition ("Ukraine's ambassador, Dmytro Ponomarenko") is the
     person; otherwise the actors stage's resolver on the naming words, else the actor mention
     covering the head, else the naming words as written.
     """
-
     if head.pos_ != "PROPN":
         for child in head.children:
             if child.dep_ == "appos" and child.pos_ == "PROPN":
                 head = child
                 break
-    phrase = _name_phrase(head)
+    phrase = name_phrase(head)
+    mention = mention_covering(head, mentions)
+    if mention is not None and mention["kind"] == "person":
+        return mention["name"]
     resolved = resolve_in_document(phrase, mentions)
     if resolved:
-        return resolved
-    for mention in mentions:
-        if mention["char_start"] <= head.idx < mention["char_end"]:
-            return mention.get("name") or mention["text"]
-    return re.sub(r"^(?:the|a|an)\s+", "", phrase, flags=re.IGNORECASE)
+        return as_written(resolved, mentions)
+    if mention is not None:
+        return as_written(mention.get("name") or mention["text"], mentions)
+    return bare(phrase)
 
 
-def _is_anonymous(head: Token) -> bool:
+def is_anonymous(head: Token) -> bool:
     """A generic source noun ('reports', 'sources', 'officials'); a name attached to it is looked
     for separately (`_named_inside`)."""
     return head.lemma_.lower() in cues()["anonymous_nouns"] or head.lower_ in cues()["anonymous_nouns"]
+
+
+def _one_unnamed(head: Token) -> bool:
+    """'A US official', 'a senior Ukrainian security official', 'one diplomat': a single person
+    the article will not name. The nationality says where they work, not who speaks: anonymous
+    (plural 'South Korean officials' speak for their government and keep the origin)."""
+    return head.tag_ == "NN" and any(c.dep_ in {"det", "nummod"} and c.lower_ in {"a", "an", "one"}
+                                     for c in head.children)
+
+
+def people_by_origin(head: Token) -> bool:
+    """People named by who they are ("Tuareg separatist rebels", "Houthi fighters"): a plural noun
+    with a proper or national modifier speaks as written, not as the state or name inside it."""
+    if head.lemma_.lower() not in speaker_cues()["people_nouns"]:
+        return False  # "Ukrainian theater risks" are not people
+    return head.tag_ == "NNS" and not is_anonymous(head) and any(
+        c.dep_ in {"nmod", "amod", "compound"} and (c.pos_ == "PROPN" or c.ent_type_ in {"NORP", "GPE"})
+        for c in head.lefts)
+
+
+def anonymous_group(head: Token) -> bool:
+    """'Humanitarian agencies warned', 'Aid groups said', 'Witnesses said': a bare plural that
+    names no one (no determiner, no name, no nationality) is an unnamed source."""
+    return head.tag_ == "NNS" and not any(c.dep_ in {"det", "poss"} for c in head.children) and not any(
+        t.pos_ == "PROPN" or t.ent_type_ for t in head.subtree)
 
 
 def _named_inside(head: Token) -> Token | None:
@@ -164,162 +608,92 @@ def _named_inside(head: Token) -> Token | None:
     return None
 
 
-def _build_attribution(rule: str, head: Token, verb: str, strength: int, anchor: Token,
-                       mentions: list[dict[str, Any]], previous_person: str | None,
-                       prior: tuple[tuple[str, str], ...] = ()) -> Attribution | None:
-    attribution = _make_attribution(rule, head, verb, strength, anchor, mentions, previous_person)
-    if attribution is None:
-        return None
-    attribution.head_idx = head.idx
-    earlier = _definite_anaphor(head, prior)
-    if earlier is not None:
-        attribution.source_name, attribution.anonymous, attribution.rule = earlier, False, "anaphor"
-    return attribution
+# ---------------------------------------------------------------------------------------------
+# 'according to X', nested origins, a speaker named after the quote
 
 
-def _definite_anaphor(head: Token, prior: tuple[tuple[str, str], ...]) -> str | None:
-    """'the agency', 'the institute', 'the ministry': a definite common noun that points back to the
-    latest named source of the document whose words contain it."""
-    if head.pos_ != "NOUN" or not any(c.dep_ == "det" and c.lower_ == "the" for c in head.children):
+def according_to_object(token: Token) -> Token | None:
+    """The object of 'according to' at `token` ('according'), or None."""
+    if token.lower_ != "according":
         return None
-    if any(t.pos_ == "PROPN" for t in head.subtree):
-        return None
-    word = head.lemma_.lower()
-    for source_text, name in reversed(prior):
-        if re.search(rf"\b{re.escape(word)}", source_text.lower()) or re.search(rf"\b{re.escape(word)}", name.lower()):
-            return name
+    for to in token.children:
+        if to.lower_ == "to":
+            return next((p for p in to.children if p.dep_ == "pobj"), None)
+    following = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    if following is not None and following.lower_ == "to":
+        return next((p for p in following.children if p.dep_ == "pobj"), None)
     return None
 
 
-def _make_attribution(rule: str, head: Token, verb: str, strength: int, anchor: Token,
-                      mentions: list[dict[str, Any]], previous_person: str | None) -> Attribution | None:
-    doc = head.doc
-    span = _source_span(head)
-    text = doc[span[0]:span[1]].text
-    if head.lower_ in PRONOUNS:
-        return Attribution("pronoun", text, previous_person, [], previous_person is None, verb, strength, anchor)
-    if head.pos_ == "PRON":
-        return Attribution(rule, text, None, [], True, verb, strength, anchor)
-    if _is_anonymous(head):
-        inner = _named_inside(head)
-        if inner is None:
-            return Attribution(rule, text, None, [], True, verb, strength, anchor)
-        return Attribution(rule, text, _resolve_name(inner, mentions), [], False, verb, strength, anchor)
-    if _abstract_subject(head, mentions):
-        return None
-    name = _resolve_name(head, mentions)
-    co = [_resolve_name(c, mentions) for c in head.conjuncts]
-    return Attribution(rule, text, name, [c for c in co if c != name], False, verb, strength, anchor)
+def according_to_speakers(span: Span, mentions: list[dict[str, Any]], book: SpeakerBook | None) -> list[tuple[Token, Speaker]]:
+    """Every 'according to X' in a span with the speaker it names."""
+    found = []
+    for token in span:
+        head = according_to_object(token)
+        if head is not None:
+            speaker = name_speaker(head, mentions, book)
+            if speaker is not None:
+                found.append((token, speaker))
+    return found
 
 
-def _abstract_subject(head: Token, mentions: list[dict[str, Any]]) -> bool:
-    """A common noun that names no one ("the involvement of X signals", "the risks suggest").
-
-    Only a head that is neither an actor mention nor a noun that can speak (lib/data/claim_cues.yaml
-    `source_nouns`) is dropped: any doubt keeps the attribution.
-    """
-    if head.pos_ != "NOUN" or head.lemma_.lower() in cues()["source_nouns"] or head.lower_ in cues()["source_nouns"]:
-        return False
-    if any(c.dep_ == "appos" and c.pos_ == "PROPN" for c in head.children):
-        return False
-    return not any(m["char_start"] <= head.idx < m["char_end"] for m in mentions)
-
-
-def find_attributions(unit: Span, mentions: list[dict[str, Any]], previous_person: str | None,
-                      prior: tuple[tuple[str, str], ...] = ()) -> list[Attribution]:
-    """Every attribution in a sentence, found in the dependency parse.
-
-    Patterns: "X said/confirmed/claimed/warned (that)", "X told <outlet>", "X, in a statement, said",
-    "according to X", "as revealed by X" (a reporting verb with an agent), "reportedly" (anonymous),
-    "Reports suggest" (an anonymous subject).
-    """
-    verbs = reporting_verbs()
-    found: list[Attribution | None] = []
-    for token in unit:
-        lemma = token.lemma_.lower()
-        if token.lower_ == "according":
-            for to in token.children:
-                if to.lower_ == "to":
-                    for pobj in to.children:
-                        if pobj.dep_ == "pobj":
-                            found.append(_build_attribution("according_to", pobj, "according to", ACCORDING_STRENGTH,
-                                                            token, mentions, previous_person, prior))
-        elif lemma in verbs and token.pos_ == "VERB":
-            verb = verbs[lemma]
-            if token.dep_ == "acl" and token.head.pos_ in {"NOUN", "PROPN"}:
-                found.append(_build_attribution("verb", token.head, lemma, verb.strength, token, mentions, previous_person, prior))
-            orphan = _orphan_subject(token, unit)
-            if orphan is not None:
-                found.append(_build_attribution("verb", orphan, lemma, verb.strength, token, mentions, previous_person, prior))
-            for child in token.children:
-                if child.dep_ == "nsubj" and any(g.like_num for g in child.children):
-                    # "500 officers, Ukraine's spy chief X told": a misparse; the name in apposition speaks
-                    named = [g for g in child.children if g.dep_ == "appos" and g.pos_ in {"PROPN", "NOUN"}]
-                    if named:
-                        child = named[-1]
-                if child.dep_ in {"nsubj", "appos"} and not (child.lower_ == "it" and child.dep_ == "nsubj"):
-                    found.append(_build_attribution("verb", child, lemma, verb.strength, token, mentions, previous_person, prior))
-                elif child.dep_ == "agent":
-                    for pobj in child.children:
-                        if pobj.dep_ == "pobj":
-                            found.append(_build_attribution("agent", pobj, lemma, verb.strength, token,
-                                                            mentions, previous_person, prior))
-        elif token.lower_ in cues()["anonymous_adverbs"]:
-            found.append(Attribution("adverb", token.text, None, [], True, "report", verbs["report"].strength - 2,
-                                     token.head))
-    # A head outside the sentence unit is a heading the parser glued on ("Expected Deployment: X stated")
-    return [a for a in found if a is not None and a.anchor is not None
-            and unit.start_char <= _head_offset(a) < unit.end_char]
-
-
-def _head_offset(attribution: Attribution) -> int:
-    return attribution.head_idx if attribution.head_idx is not None else attribution.anchor.idx  # type: ignore[union-attr]
-
-
-def _orphan_subject(verb: Token, unit: Span) -> Token | None:
-    """The subject of a reporting verb the parser left without one.
-
-    A heading glued to the sentence ("Expected Deployment: Ukraine's envoy, X, stated that...") makes
-    the parser attach the verb outside the sentence; the subject is then the name right before the
-    verb, past commas and adverbs.
-    """
-    if any(c.dep_ in {"nsubj", "nsubjpass", "agent", "expl"} for c in verb.children) or verb.dep_ in {"acl", "relcl", "advcl", "xcomp", "ccomp", "pcomp"}:
-        return None
-    if unit.start <= verb.head.i < unit.end and verb.dep_ != "ROOT":
-        return None
-    i = verb.i - 1
-    while i >= unit.start and (verb.doc[i].is_punct or verb.doc[i].pos_ in {"ADV", "AUX", "PART"}):
-        i -= 1
-    if i >= unit.start and verb.doc[i].pos_ in {"PROPN", "NOUN"}:
-        return verb.doc[i]
+def origin_of(verb: Token, mentions: list[dict[str, Any]]) -> str | None:
+    """'Yonhap reported, citing the NIS' / 'quoting military sources': where the source says its
+    information comes from (None when it cites no one or no one named)."""
+    for child in verb.children:
+        if child.lemma_.lower() in speaker_cues()["origin_verbs"] and child.pos_ == "VERB":
+            cited = next((c for c in child.children if c.dep_ == "dobj"), None)
+            if cited is None:
+                continue
+            found = name_speaker(cited, mentions, None)
+            if found is not None and found.name and not found.anonymous:
+                return found.name
     return None
 
 
-def _governs(anchor: Token | None, token: Token) -> bool:
-    return anchor is not None and (anchor == token or anchor in token.ancestors)
-
-
-def choose_attribution(attributions: list[Attribution], target: Token | None) -> Attribution | None:
-    """The attribution behind a figure (or a whole sentence when `target` is None).
-
-    The outermost reporting verb that governs the figure wins (FactBank nesting: in "the envoy said
-    Kyiv anticipates 15,000 troops" the envoy is who tells us); then "according to X"; then a named
-    attribution at the root; an anonymous adverb ("reportedly") last.
-    """
-    if not attributions:
+def intro_subject(parsed: Doc, lo: int, hi: int, mentions: list[dict[str, Any]],
+                  book: SpeakerBook | None) -> Speaker | None:
+    """Who introduces what follows a paragraph ending with a colon when no speech verb does it
+    ('Colonel X addressed her troops:', 'The ministry issued a statement on Sunday:'): the named
+    subject of the paragraph's last sentence."""
+    span = parsed.char_span(lo, hi, alignment_mode="expand")
+    if span is None or not len(span) or not parsed.text[lo:hi].rstrip().endswith(":"):
         return None
-    named = [a for a in attributions if a.rule != "adverb"]
-    if target is not None:
-        governing = [a for a in named if _governs(a.anchor, target)]
-        if governing:
-            return min(governing, key=lambda a: _depth(a.anchor))
-    according = [a for a in named if a.rule == "according_to"]
-    if according:
-        return according[0]
-    if named:
-        return min(named, key=lambda a: (_depth(a.anchor), a.anchor.i if a.anchor is not None else 0))
-    return attributions[0]
+    root = span[-1].sent.root
+    subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
+    found = name_speaker(subject, mentions, book) if subject is not None else None
+    return found if found is not None and found.name and not found.anonymous else None
 
 
-def _depth(token: Token | None) -> int:
-    return 0 if token is None else sum(1 for _ in token.ancestors)
+def opening_subject(parsed: Doc, lo: int, hi: int, mentions: list[dict[str, Any]]) -> Speaker | None:
+    """The person a paragraph opens on ("The words came from Energy Minister X", "X gave that
+    account from a hospital bed"): after a quote with no cue, the next paragraph's first sentence
+    most often names who spoke it."""
+    span = parsed.char_span(lo, hi, alignment_mode="expand")
+    if span is None or not len(span):
+        return None
+    sentence = span[0].sent
+    root = sentence.root
+    candidates = [c for c in root.children if c.dep_ == "nsubj"]
+    candidates += [p for c in root.children if c.dep_ == "prep" and c.lower_ == "from" for p in c.children if p.dep_ == "pobj"]
+    for head in candidates:
+        for token in (head, *[c for c in head.children if c.dep_ == "appos"]):
+            mention = mention_covering(token, mentions)
+            if mention is not None and mention["kind"] == "person":
+                return Speaker(mention["name"], mention["text"], "next-paragraph", person=True)
+    return _issuer_of_statement(root, mentions)
+
+
+def _issuer_of_statement(root: Token, mentions: list[dict[str, Any]]) -> Speaker | None:
+    """'The statement was issued by the Interior Ministry', 'The message came from the army': a
+    body as well as a person, since the subject says these are the quoted words."""
+    subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    if subject is None or subject.lemma_.lower() not in speaker_cues()["statement_nouns"] or not _definite(subject):
+        return None
+    for child in root.children:
+        if child.dep_ == "agent" or (child.dep_ == "prep" and child.lower_ == "from"):
+            issuer = next((p for p in child.children if p.dep_ == "pobj"), None)
+            found = name_speaker(issuer, mentions, None) if issuer is not None else None
+            if found is not None and found.name and not found.anonymous:
+                return Speaker(found.name, found.text, "next-paragraph", person=found.person)
+    return None

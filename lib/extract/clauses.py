@@ -32,7 +32,7 @@ class Candidate:
     head: Token
     triggers: list[Token] = field(default_factory=list)  # modal/verb/adjective/noun cue tokens
     parts: list[tuple[int, str]] = field(default_factory=list)  # (priority, normalised phrase part)
-    kind: str = "modal"  # 'modal', 'complement', 'object', 'chance'
+    kind: str = "modal"  # 'modal', 'complement', 'object', 'chance', 'expected' ("a package was expected")
     outer: Token | None = None  # outermost cue: the clause and the subject hang from it
 
 

@@ -21,101 +21,20 @@ the same question: 'yes' = the target event happened."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
-import pandas as pd
 from spacy.tokens import Doc, Span, Token
 
 from lib.core import horizons
-from lib.core.config import DATA_DIR
 from lib.core.document import Document, paragraphs_with_offsets
 from lib.core.nlp import doc_text
 from lib.extract.clauses import Candidate, line_bounds, on_line, segment, subject_of, vocabulary
+from lib.extract.intentions import _subject, forecast_kind, in_direct_quote
+from lib.extract.probability import HAPPENS, INTENTION, NOT_HAPPENS, Band, band_for, modal_rules
 from lib.extract.speakers import Attribution, Context, attribute, negated_belief, speaker_events
-
-ICD_CSV = DATA_DIR / "estimative_probability.csv"
-
-
-MODALS_CSV = DATA_DIR / "forecast_modals.csv"
-
-
-ICD_SCALE = "ICD 203"
-
-
-MODAL_SCALE = "workbook modal rule"
-
-
-HAPPENS, NOT_HAPPENS = "happens", "does not happen"
-
-
-@dataclass(frozen=True)
-class Band:
-    phrase: str
-    band: str | None
-    low: float | None
-    high: float | None
-    scale: str
-    rule: str
-
-
-def _float(value: str) -> float | None:
-    return float(value) if value and value.strip() else None
-
-
-@lru_cache(maxsize=1)
-def icd_scale() -> dict[str, Band]:
-    """ICD 203 words of estimative probability, keyed by phrase."""
-    with ICD_CSV.open(encoding="utf-8") as handle:
-        return {r["phrase"]: Band(r["phrase"], r["band"], _float(r["low"]), _float(r["high"]), ICD_SCALE,
-                                  f"ICD 203 '{r['band']}'") for r in csv.DictReader(handle)}
-
-
-@lru_cache(maxsize=1)
-def modal_rules() -> dict[str, Band]:
-    """The workbook's documented rule for modals and phrases no scale lists, keyed by phrase."""
-    with MODALS_CSV.open(encoding="utf-8") as handle:
-        return {r["phrase"]: Band(r["phrase"], r["band"] or None, _float(r["low"]), _float(r["high"]),
-                                  r["scale"], r["rule"]) for r in csv.DictReader(handle)}
-
-
-def scale_table() -> pd.DataFrame:
-    """Both scales as one table for the notebook: what each phrase maps to and why."""
-    rows = [{"phrase": b.phrase, "band": b.band, "low": b.low, "high": b.high, "scale": b.scale, "rule": b.rule}
-            for b in list(icd_scale().values()) + list(modal_rules().values())]
-    return pd.DataFrame(rows)
-
-
-def _contains_phrase(text: str, phrase: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text) is not None
-
-
-def band_for(normalised: list[str]) -> Band | None:
-    """The band of a probability phrase given as normalised parts in priority order.
-
-    Order: the whole phrase as a workbook row ('would likely', 'very little chance'); then the
-    longest ICD 203 phrase inside it (an estimative word governs a modal); then each part by
-    priority (outer triggers such as 'expected to' before the modal inside them).
-    """
-    whole = " ".join(normalised)
-    rules, icd = modal_rules(), icd_scale()
-    if whole in rules:
-        return rules[whole]
-    for phrase in sorted(icd, key=len, reverse=True):
-        if _contains_phrase(whole, phrase):
-            return icd[phrase]
-    for part in normalised:
-        if part in rules:
-            return rules[part]
-        if part in icd:
-            return icd[part]
-    return None
-
 
 # --------------------------------------------------------------------------------------------
 # Finding forward-looking clauses in the parse
@@ -190,7 +109,7 @@ def _candidates(sentence: Span) -> list[Candidate]:
         if lemma not in complements and token.lower_ in complements:
             lemma = token.lower_  # "poised" lemmatises to "poise"
         if lemma in complements:
-            needs_be = lemma in {"set", "go", "poised", "due", "likely", "unlikely", "certain"}
+            needs_be = lemma in vocab["needs_be"]
             target = _complement_of(token)
             if target is None and token.pos_ == "VERB":  # "we expect the talks to resume"
                 target = next((c for c in token.children if c.dep_ == "ccomp" and
@@ -223,6 +142,8 @@ def _candidates(sentence: Span) -> list[Candidate]:
             # "has the potential to sour relations": the small model often tags the verb as an adjective
             _add(found, token.doc[token.i + 2], token, "potential to", 1, "complement", outer=token.head)
             continue
+        if _purpose_clause(found, token) or _risk_of(found, token) or _expected_noun(found, token):
+            continue
         if lemma in vocab["chance_nouns"] and token.pos_ == "NOUN":
             phrase = _chance_phrase(token)
             if phrase and band_for([phrase]) is not None:
@@ -243,7 +164,76 @@ def _candidates(sentence: Span) -> list[Candidate]:
                 # an ICD word ('likely') outranks the modal; a bare hedge ('potentially') does not
                 priority = 0 if child.lower_ not in {"possibly", "potentially"} else 3
                 cand.parts.append((priority, " ".join(words)))
+    _fold_modal_cues(found)
+    _drop_nested_risks(found)
     return sorted(found.values(), key=lambda c: c.head.i)
+
+
+def _drop_nested_risks(found: dict[int, Candidate]) -> None:
+    """ "could embolden Pyongyang, potentially increasing the risk of conflict": the risk spells
+    out the forecast it hangs in, it is not a second one."""
+    risks = [i for i, c in found.items() if c.kind == "chance" and c.parts == [(0, "risk of")]]
+    for i in risks:
+        if any(j != i and i in {t.i for t in other.head.subtree} for j, other in found.items()):
+            del found[i]
+
+
+def _fold_modal_cues(found: dict[int, Candidate]) -> None:
+    """ "I would expect the Ukrainians to try": 'would' hedges the expectation, it predicts no
+    event of its own; the modal joins the forecast its verb introduces."""
+    cues = {t.i: c for c in found.values() for t in c.triggers if t.i != c.head.i}
+    for i in [i for i, c in found.items() if c.kind == "modal" and i in cues]:
+        modal = found.pop(i)
+        cues[i].parts.extend((p + 1, part) for p, part in modal.parts)
+
+
+def _purpose_clause(found: dict[int, Candidate], noun: Token) -> bool:
+    """ "The army's main task was to drive the enemy out": a purpose noun, subject of 'be', whose
+    infinitive names what the actor means to do."""
+    if noun.lemma_.lower() not in vocabulary()["purpose_nouns"] or noun.dep_ != "nsubj" or not _is_be(noun.head):
+        return False
+    verb = next((c for c in noun.head.children if c.dep_ in {"xcomp", "ccomp", "attr", "advcl"} and
+                 c.pos_ in {"VERB", "AUX"} and any(a.tag_ == "TO" for a in c.children)), None)
+    if verb is None:
+        return False
+    _add(found, verb, noun, "designed to", 1, "complement", outer=noun.head)  # a stated purpose: no band
+    return True
+
+
+def _risk_of(found: dict[int, Candidate], noun: Token) -> bool:
+    """ "heightened the risk of a wider exodus", "faced the risk of ethnic cleansing": a danger
+    the text asserts is a forecast without a band."""
+    if noun.lemma_.lower() not in vocabulary()["risk_nouns"] or noun.pos_ != "NOUN":
+        return False
+    of = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    if of is None or not any(c.dep_ in {"pobj", "pcomp"} for c in of.children) or not _risk_asserted(noun):
+        return False
+    _add(found, noun, noun, "risk of", 0, "chance", outer=noun)
+    return True
+
+
+def _risk_asserted(noun: Token) -> bool:
+    """The risk is raised, faced or warned of, or said to be high; not merely talked about."""
+    vocab = vocabulary()
+    governor = noun.head.head if noun.dep_ == "pobj" else noun.head  # "warned of the risk of"
+    if noun.dep_ in {"dobj", "pobj"} and governor.lemma_.lower() in vocab["risk_verbs"]:
+        return True
+    return noun.dep_ == "nsubj" and _is_be(noun.head) and \
+        any(c.dep_ == "acomp" and c.lower_ in vocab["risk_levels"] for c in noun.head.children)
+
+
+def _expected_noun(found: dict[int, Candidate], token: Token) -> bool:
+    """ "A larger package was expected before the end of the year": a passive 'expected' with a
+    thing as its subject and no infinitive predicts that the thing arrives."""
+    if token.lemma_.lower() != "expect" or token.tag_ != "VBN" or _complement_of(token) is not None:
+        return False
+    subject = next((c for c in token.children if c.dep_ == "nsubjpass"), None)
+    if subject is None or subject.pos_ not in {"NOUN", "PROPN"} or \
+            not any(c.dep_ == "auxpass" for c in token.children) or \
+            any(c.dep_ in {"ccomp", "xcomp", "advcl"} or c.lower_ == "as" or c.lemma_ == "have" for c in token.children):
+        return False  # "as expected", "the push had been expected" (told, not foreseen)
+    _add(found, token, token, "expected to", 1, "expected", outer=token)
+    return True
 
 
 def _chance_phrase(noun: Token) -> str | None:
@@ -254,6 +244,19 @@ def _chance_phrase(noun: Token) -> str | None:
             mods.extend(t for t in child.subtree)
     words = [t.lower_ for t in sorted(mods, key=lambda t: t.i) if t.lower_ not in {"a", "an", "the"}]
     return " ".join(words + [noun.lower_]) if words else None
+
+
+def _participle_aside(cand: Candidate) -> bool:
+    """ "the department said, pledging to repatriate the remains" reports a pledge; "has sought to
+    deepen ties, aiming to secure aid" or "seized power promising to defeat" only describe."""
+    verbs = set(vocabulary()["attribution_verbs"])
+    commitments = {k for k, v in vocabulary()["complement_triggers"].items()
+                   if getattr(modal_rules().get(v), "kind", None) == INTENTION}
+    for t in cand.triggers:
+        if t.tag_ == "VBG" and t.dep_ in {"advcl", "acl", "xcomp"} and t.lemma_.lower() in commitments and \
+                not any(c.dep_ in {"aux", "auxpass"} for c in t.children):
+            return t.head.lemma_.lower() not in verbs
+    return False
 
 
 def _is_question(head: Token) -> bool:
@@ -272,7 +275,7 @@ def _is_heading(head: Token) -> bool:
 
 def _under_reporting_verb(token: Token) -> bool:
     verbs = set(vocabulary()["attribution_verbs"])
-    return any(a.lemma_.lower() in verbs for a in token.ancestors)
+    return any(a.lemma_.lower() in verbs and on_line(a, token) for a in token.ancestors)  # not a headline's verb
 
 
 def _excluded(cand: Candidate) -> str | None:
@@ -280,12 +283,18 @@ def _excluded(cand: Candidate) -> str | None:
     vocab = vocabulary()
     if cand.kind != "chance" and head.lemma_.lower() in vocab["non_event_heads"]:
         return "non-event head"
-    if head.dep_ == "relcl" and cand.kind == "modal" and not any(c.lower_ in {"where", "when"} for c in head.children):
-        return "relative clause"  # "a partner who will protect it" describes; "a reality where X could" predicts
-    if head.dep_ == "advcl" and any(c.lower_ in {"if", "unless"} for c in head.children):
-        return "inside a condition"
+    if head.dep_ == "relcl" and cand.kind == "modal" and not any(c.lower_ in {"where", "when"} for c in head.children) \
+            and head.head.dep_ != "attr":
+        # "a partner who will protect it" describes; "a reality where X could" and "civilians are
+        # the ones who will pay" (the clause is the predicate of its subject) predict
+        return "relative clause"
+    if any(a.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in {"if", "unless", "until"} for c in a.children)
+           for a in [head] + list(head.ancestors)[:3]):
+        return "inside a condition"  # "... until the Houthis said they would stop firing"
     if _is_question(head) or _is_heading(head):
         return "question or heading"
+    if _participle_aside(cand):
+        return "participle aside"
     if any(c.lower_ in {"more", "less", "most", "least"} for t in cand.triggers for c in t.children):
         return "comparative"  # "whichever country is more likely to win" ranks, it does not predict
     modal_words = {_modal_phrase(t) for t in cand.triggers if t.tag_ == "MD"}
@@ -294,14 +303,44 @@ def _excluded(cand: Candidate) -> str | None:
     if cand.kind == "modal" and modal_words == {"could"} and _negated(cand) and \
             not any(c.dep_ == "advcl" and any(m.lower_ in {"if", "unless"} for m in c.children) for c in head.children):
         return "past ability"  # "the troops could not reach the river", "could not be reached for comment"
-    if head.lemma_ == "have" and any(c.dep_ == "xcomp" for c in head.children):
+    if _obligation(head, modal_words):
         return "obligation"  # "will have to consider" prescribes
+    if _counterfactual(head, modal_words):
+        return "counterfactual"  # "delay would have cost us more lives" looks back
+    subject = subject_of(head)
+    if subject is not None and subject.doc[subject.left_edge.i].lower_ in {"whoever", "whatever", "whichever"}:
+        return "generic condition"  # "whoever lays down his rifle will be safe" states a rule
     if any(c.dep_ == "mark" and c.lower_ in {"as", "than"} for c in head.children):
         return "comparison clause"
     if head.dep_ in {"ccomp", "csubj", "pcomp", "advcl", "xcomp"} and any(
-            (c.tag_ in {"WRB", "WP", "WDT"} or c.lower_ == "whether") and c.i < head.i for c in head.children):
-        return "embedded question"  # "it is unclear how the troops will be used"
+            _wh_word(c) and c.i < head.i for c in head.children):
+        return "embedded question"  # "it is unclear how the troops will be used", "how long it would last"
     return None
+
+
+def _wh_word(token: Token) -> bool:
+    """A wh-word or 'whether' opening a clause, also inside its first phrase ("how long", "which town")."""
+    words = [token] + [c for c in token.children if c.i < token.i]
+    return any(w.tag_ in {"WRB", "WP", "WDT", "WP$"} or w.lower_ == "whether" for w in words)
+
+
+def _obligation(head: Token, modal_words: set[str]) -> bool:
+    """ "will have to consider" prescribes; "may have to move troops" (a hedged modal) and "will
+    have to be supplied by boat" (a passive necessity) predict what circumstances will force."""
+    if head.lemma_ != "have":
+        return False
+    need = next((c for c in head.children if c.dep_ == "xcomp"), None)
+    if need is None:
+        return False
+    hedged = bool(modal_words & {"may", "might", "could"})
+    passive = any(c.dep_ == "auxpass" for c in need.children)
+    return not (hedged or passive)
+
+
+def _counterfactual(head: Token, modal_words: set[str]) -> bool:
+    """'would/could/might have' + past participle talks about a past that did not happen."""
+    return head.tag_ == "VBN" and bool(modal_words & {"would", "could", "might", "may"}) and \
+        any(c.dep_ == "aux" and c.lemma_ == "have" and c.tag_ == "VB" for c in head.children)
 
 
 def _past_narration(cand: Candidate, horizon: horizons.Horizon | None, base: date | None) -> bool:
@@ -312,9 +351,18 @@ def _past_narration(cand: Candidate, horizon: horizons.Horizon | None, base: dat
             (t.tag_ == "VBN" and any(c.dep_ in {"aux", "auxpass"} and c.tag_ == "VBD" for c in t.children))]
     if not past or _under_reporting_verb(past[0]):
         return False
-    if horizon is not None and (base is None or horizon.end is None or horizon.end >= base):
-        return False
-    return True
+    speech_act = past[0].lemma_.lower() in vocabulary()["speech_act_cues"]
+    if speech_act and horizon is not None and not _inside(horizon, cand.head):
+        horizon = None  # "vowed on Saturday to keep fighting": the day of the vow, not of the deed
+    if horizon is not None and (base is None or horizon.end is None or horizon.end > base):
+        return False  # a time still ahead; the day itself ("Sept 21 - ...", a dateline) is not
+    # a reported vow ("vowed to keep fighting") still stands, unless its time is past ("in 2023")
+    return horizon is not None or not speech_act
+
+
+def _inside(horizon: horizons.Horizon, head: Token) -> bool:
+    tokens = list(head.subtree)
+    return tokens[0].idx <= horizon.char_start < tokens[-1].idx + len(tokens[-1].text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -332,7 +380,7 @@ def _clause_tokens(cand: Candidate, other_heads: set[int] = frozenset()) -> list
         if token.i == cand.head.i or cand.head.i in {t.i for t in token.subtree}:
             continue
         inner = {t.i for t in token.subtree}
-        if token.dep_ in {"conj", "advcl"} and token.pos_ in {"VERB", "AUX"} and inner & other_heads:
+        if token.dep_ in {"conj", "advcl"} and token.pos_ in {"VERB", "AUX"} and (inner & other_heads or _own_clause(token)):
             drop.update(inner)
             drop.update(c.i for c in token.head.children if c.dep_ == "cc" and c.i < token.i)
         elif token.dep_ == "parataxis" and token.lemma_.lower() in vocabulary()["attribution_verbs"]:
@@ -344,6 +392,15 @@ def _clause_tokens(cand: Candidate, other_heads: set[int] = frozenset()) -> list
     while len(kept) > 1 and kept[0].dep_ == "mark" and kept[0].lower_ == "that":
         kept = kept[1:]  # "that NATO will ...": the complementiser belongs to the reporting clause
     return kept or [cand.head]
+
+
+def _own_clause(token: Token) -> bool:
+    """A coordinated clause with its own subject ("..., and representatives held talks on
+    Thursday") or a 'while' contrast is a statement of its own, not part of the forecast."""
+    if token.dep_ == "conj":
+        return subject_of(token) is not None
+    return any(c.dep_ == "mark" and c.lower_ in {"while", "whereas"} for c in token.children) and \
+        subject_of(token) is not None
 
 
 def _clause_span(cand: Candidate, other_heads: set[int] = frozenset()) -> tuple[int, int]:
@@ -376,22 +433,6 @@ def _short_phrase(token: Token | None, limit: int = 8) -> str | None:
         return None
     doc = token.doc
     return doc_text(doc)[words[0].idx: words[-1].idx + len(words[-1].text)].strip(" \"“”‘’'")
-
-
-def _subject(cand: Candidate) -> Token | None:
-    """Who or what acts: the head's subject, else the subject of the cue it hangs from
-    ("troops are expected to join"), else of the verb it is coordinated with."""
-    head = cand.head
-    found = subject_of(head)
-    if found is None and cand.outer is not None and cand.outer.i != head.i:
-        found = subject_of(cand.outer) or (subject_of(cand.outer.head) if cand.outer.dep_ == "acomp" else None)
-        if found is None and cand.outer.dep_ == "acomp":
-            found = subject_of(cand.outer.head)
-    if found is None and head.dep_ in {"conj", "xcomp"}:
-        found = subject_of(head.head)
-    if found is not None and not on_line(found, head):
-        return None
-    return found
 
 
 def _object(head: Token) -> Token | None:
@@ -434,12 +475,19 @@ def _negated(cand: Candidate) -> bool:
         return True
     tokens = [cand.head] + cand.triggers + [c for c in cand.head.children if c.dep_ in {"aux", "auxpass"}]
     for token in tokens:
-        if any(c.dep_ == "neg" or (c.lower_ in NEGATIONS and c.dep_ in {"advmod", "neg"}) for c in token.children):
+        if any(c.dep_ == "neg" or (c.lower_ in NEGATIONS and c.dep_ in {"advmod", "neg"}) or _no_longer(c)
+               for c in token.children):
             return True
     subject = _subject(cand)
     if subject is not None and any(c.lower_ in {"no", "none"} for c in subject.children if c.dep_ == "det"):
         return True
     return subject is not None and subject.lower_ in {"none", "nobody", "nothing"}
+
+
+def _no_longer(token: Token) -> bool:
+    """ "could no longer be held": the small model hangs 'no' on 'longer', not on the verb."""
+    return token.lower_ in {"longer", "more"} and token.dep_ == "advmod" and \
+        any(c.lower_ == "no" for c in token.children)
 
 
 def _condition(cand: Candidate) -> tuple[str | None, tuple[int, int] | None]:
@@ -583,7 +631,8 @@ def _directed_band(band: Band | None, negated: bool) -> tuple[float | None, floa
 
 
 def _row(document: Document, cand: Candidate, span: tuple[int, int], attribution: Attribution,
-         horizon: horizons.Horizon | None) -> dict[str, Any]:
+         horizon: horizons.Horizon | None, mentions: list[dict[str, Any]],
+         quotes: list[dict[str, Any]]) -> dict[str, Any]:
     text = document.text
     negated = _negated(cand) != negated_belief(cand.outer or cand.head)
     phrase, band = _probability(cand)
@@ -599,6 +648,8 @@ def _row(document: Document, cand: Candidate, span: tuple[int, int], attribution
         subject, event = event, "happen"
     elif cand.kind == "object":  # "anticipates up to 15,000 troops": the object is what is predicted
         subject, event, obj = obj, "happen", None
+    elif cand.kind == "expected":  # "a larger package was expected": the subject is what is predicted
+        event, obj = "happen", None
     condition, _ = _condition(cand)
     statement = text[span[0]:span[1]]
     sentence = cand.head.sent
@@ -611,6 +662,7 @@ def _row(document: Document, cand: Candidate, span: tuple[int, int], attribution
         "statement": statement, "sentence": sentence.text.strip(),
         "forecaster": attribution.forecaster, "forecaster_kind": attribution.kind,
         "forecaster_text": attribution.text, "attribution_rule": attribution.rule,
+        "forecast_kind": forecast_kind(cand, band, attribution, mentions, in_direct_quote(span, quotes)),
         "target": " | ".join(p or "–" for p in (subject, event, obj)),
         "target_subject": subject, "target_event": event, "target_object": obj,
         "polarity": polarity, "condition": condition,
@@ -632,6 +684,12 @@ def _subordinate_spans(cand: Candidate) -> list[tuple[int, int]]:
     for anchor in {cand.head.i: cand.head, (cand.outer or cand.head).i: cand.outer or cand.head}.values():
         for child in anchor.children:
             if child.dep_ in {"advcl", "relcl", "ccomp", "csubj", "acl"} and child.i != cand.head.i:
+                tokens = list(child.subtree)
+                spans.append((tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)))
+    outer = cand.outer
+    if outer is not None and outer.i != cand.head.i and outer.lemma_.lower() in vocabulary()["speech_act_cues"]:
+        for child in outer.children:  # "vowed on Saturday to ...": the day of the vow, not of the deed
+            if child.dep_ in {"prep", "npadvmod", "advmod"}:
                 tokens = list(child.subtree)
                 spans.append((tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)))
     return spans
@@ -669,7 +727,7 @@ def extract_forecasts(document: Document, parsed: Doc, mentions: list[dict[str, 
             if _past_narration(cand, horizon, document.published):
                 continue
             attribution = attribute(cand, span, ctx)
-            rows.append(_row(document, cand, span, attribution, horizon))
+            rows.append(_row(document, cand, span, attribution, horizon, mentions, quotes))
     return _drop_duplicates(rows)
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import spacy
+from spacy.pipeline import SpanRuler
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
+from spacy.vocab import Vocab
 
 from lib.core.document import Document, paragraphs_with_offsets
 from lib.core.nlp import doc_text
@@ -18,7 +22,6 @@ from lib.extract.names import (
     LABEL_FOR_KIND,
     POSSESSIVE,
     AliasBook,
-    Entry,
     alias_book,
     alias_forms,
     fold,
@@ -26,6 +29,7 @@ from lib.extract.names import (
     org_kind,
     territory_names,
 )
+from lib.extract.roles import attach_roles
 
 # ---------------------------------------------------------------- entity ruler
 
@@ -39,32 +43,29 @@ def ruler_patterns() -> list[dict[str, Any]]:
     return patterns
 
 
-_RULERS: dict[int, Any] = {}
+ALIAS_SPANS = "workbook_aliases"
 
 
-def _ruler_for(doc: Doc):
-    """An EntityRuler sharing the parsed Doc's vocab (built once per vocab)."""
-    key = id(doc.vocab)
-    if key not in _RULERS:
-        import spacy
+@lru_cache(maxsize=4)
+def _span_ruler(vocab: Vocab, fingerprint: str) -> SpanRuler:
+    """A span_ruler on the parsed Doc's vocab, compiled once per vocab and alias files in force.
 
-        nlp = spacy.blank("en", vocab=doc.vocab)
-        ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
-        ruler.add_patterns(ruler_patterns())
-        _RULERS[key] = (doc.vocab, ruler)  # keep the vocab alive so its id is not reused
-    return _RULERS[key][1]
+    It writes to `doc.spans[ALIAS_SPANS]` only, so the shared parsed Doc's entities (other stages
+    read them) stay the model's; no token copy is needed."""
+    nlp = spacy.blank("en", vocab=vocab)
+    ruler = nlp.add_pipe("span_ruler", config={"spans_key": ALIAS_SPANS, "overwrite": True})
+    ruler.add_patterns(ruler_patterns())
+    return ruler
 
 
 def entity_spans(parsed: Doc) -> list[Span]:
     """Model entities and alias-file matches, overlaps resolved longest-first.
 
-    The ruler runs on a token copy so the shared parsed Doc (other stages read its ents) is never
-    changed; longest-first keeps "The Washington Post" over the alias "Washington" inside it, and
-    "South Korea's National Intelligence Service" over the model's two shorter pieces.
+    Longest-first keeps "The Washington Post" over the alias "Washington" inside it, and "South
+    Korea's National Intelligence Service" over the model's two shorter pieces.
     """
-    copy = Doc(parsed.vocab, words=[t.text for t in parsed], spaces=[bool(t.whitespace_) for t in parsed])
-    ruled = _ruler_for(parsed)(copy)
-    matches = [Span(parsed, e.start, e.end, label=e.label_, span_id=e.ent_id_) for e in ruled.ents]
+    ruled = _span_ruler(parsed.vocab, alias_book().fingerprint())(parsed).spans[ALIAS_SPANS]
+    matches = [Span(parsed, s.start, s.end, label=s.label_, span_id=s.id_) for s in ruled]
     model = [piece for e in parsed.ents if e.label_ in ACTOR_LABELS for piece in _split_at_breaks(e)]
     # Alias matches first so that, at equal length, the curated match wins.
     return sorted(filter_spans(matches + model), key=lambda s: s.start)
@@ -125,6 +126,18 @@ def name_tokens(name: str) -> list[str]:
     return [t for t in re.split(r"\s+", name.strip()) if t]
 
 
+def without_particle(folded_part: str) -> str:
+    """A folded family name without its particle ("al burhan" -> "burhan"): a lone surname drops it."""
+    head, _, rest = folded_part.partition(" ")
+    return rest if rest and head in kind_vocabulary()["name_particles"] else folded_part
+
+
+def surname_keys(name: str) -> tuple[str, ...]:
+    """Folded parts a lone surname may equal: family name (with and without particle), first part."""
+    tokens = name_tokens(name)
+    return tuple(dict.fromkeys((fold(tokens[-1]), without_particle(fold(tokens[-1])), fold(tokens[0]))))
+
+
 def _strip_honorifics(name: str) -> str:
     tokens = name_tokens(name)
     honorifics = kind_vocabulary()["honorific_set"]
@@ -142,6 +155,7 @@ class _Candidate:
     ruler_id: str
     token_start: int
     token_end: int
+    refers_to: int | None = None  # start offset of the candidate a text definition binds this one to
 
 
 def _resolve_state(text: str, book: AliasBook) -> tuple[str, str, str] | None:
@@ -170,7 +184,7 @@ def _match_partial(name: str, full_names: list[tuple[int, str]], position: int) 
         if len(parts) <= len(tokens):
             return False
         if len(tokens) == 1:
-            return tokens[0] in (parts[-1], parts[0])
+            return tokens[0] in (parts[-1], parts[0], without_particle(parts[-1]))
         return fold(" ".join(tokens)) in fold(full) or tokens[-1] == parts[-1]
 
     before = [(p, f) for p, f in full_names if p < position and carries(f)]
@@ -188,43 +202,88 @@ def extract_mentions(document: Document, parsed: Doc) -> list[dict[str, Any]]:
     """Per-document actor mentions, each resolved to the name the document means.
 
     Row keys: doc_id, char_start, char_end, text, label, kind, name (resolved within this document:
-    'Rutte' -> 'Mark Rutte', 'Pyongyang' -> 'North Korea'), rule, role, affiliation, role_start,
-    role_end, role_pattern, sentence_start, sentence_end.
+    'Rutte' -> 'Mark Rutte', 'Pyongyang' -> 'North Korea', 'the army chief' -> the one person the
+    article calls so), rule, role, affiliation, role_start, role_end, role_pattern, sentence_start,
+    sentence_end.
     """
-    book = alias_book()
+    book, text = alias_book(), document.text
+    candidates, bindings = _defined_forms(text, _entity_candidates(document, parsed), parsed)
+    full_names = _full_names(candidates, book, text)
+    candidates = _bind_defined(_add_names_found_in_text(candidates, full_names, text, parsed), bindings, text, parsed)
+    rows = _resolved_rows(document, parsed, candidates, full_names, book)
+    attach_roles(rows, parsed, text)
+    rows += _reference_rows(document, parsed, rows)
+    return sorted(rows, key=lambda r: r["char_start"])
+
+
+def _entity_candidates(document: Document, parsed: Doc) -> list[_Candidate]:
+    """Entity spans that may be actors: not photo credits, bylines, or text across a line."""
     credits = credit_spans(document.text)
     bylines = byline_names(document)
     candidates = []
     for span in entity_spans(parsed):
-        start, end = _trim(span)
+        start, end = _trim(_without_leading_word(span))
         if end <= start or any(cs <= start < ce for cs, ce in credits):
             continue
         text = document.text[start:end]
         if fold(text) in bylines or "/" in text or "\n" in text:
             continue
-        candidates.append(_Candidate(start, end, text, span.label_, span.id_, span.start, span.end))
+        label = "ORG" if span.label_ == "PERSON" and re.match(r"(?:The|the)\s", text) else span.label_
+        candidates.append(_Candidate(start, end, text, label, span.id_, span.start, span.end))
+    return candidates
 
+
+def _without_leading_word(span: Span) -> Span:
+    """A model entity without a sentence-initial word that is not part of the name ("In Yerevan",
+    "Neighbouring Niger"): capitalised only because it starts the sentence."""
+    first = span[0]
+    if len(span) > 1 and first.is_sent_start and first.pos_ in ("ADP", "SCONJ", "ADV", "VERB", "ADJ") \
+            and alias_book().lookup(first.text) is None and alias_book().lookup(span[1:].text) is not None:
+        return Span(span.doc, span.start + 1, span.end, label=span.label_, span_id=span.id_)
+    return span
+
+
+def _resolved_rows(document: Document, parsed: Doc, candidates: list[_Candidate], full_names: list[tuple[int, str]],
+                   book: AliasBook) -> list[dict[str, Any]]:
+    """One row per candidate that is an actor, resolved; a defined form takes its definer's name."""
     paragraphs = paragraphs_with_offsets(document.text)
-    full_names = _full_names(candidates, book, document.text)
-    candidates = _add_names_found_in_text(candidates, full_names, document.text, parsed)
     org_names = [(c.start, c.text) for c in candidates if c.label == "ORG"]
+    resolved_at = {c.start: _resolve_candidate(c, book, full_names, org_names, document.text[c.end:c.end + 200])
+                   for c in candidates}
     rows = []
     for c in candidates:
-        resolved = _resolve_candidate(c, book, full_names, org_names, document.text[c.end:c.end + 200])
+        resolved = resolved_at[c.start]
+        if c.refers_to is not None and resolved_at.get(c.refers_to):
+            owner = resolved_at[c.refers_to]
+            resolved = (owner[0], owner[1], "defined-in-text")
         if resolved is None:
             continue
         name, kind, rule = resolved
         if kind == "state":
-            body = _owned_body(name, document.text, c.end, book)
+            body = _owned_body(name, document.text, c.end, book) or _state_body(name, document.text, c.end)
             if body:  # "Ukrainian intelligence", "South Korea's spy agency": the body, not the state
-                entry, c.end = body
-                c.text, name, kind, rule = document.text[c.start:c.end], entry.name, entry.kind, "descriptor"
+                (name, kind), c.end = body[0], body[1]
+                c.text, rule = document.text[c.start:c.end], "descriptor"
         row = {"doc_id": document.doc_id, "char_start": c.start, "char_end": c.end, "text": c.text,
                "label": c.label, "kind": kind, "name": name, "rule": rule,
                "role": None, "affiliation": None, "role_start": None, "role_end": None, "role_pattern": None}
         row["sentence_start"], row["sentence_end"] = _sentence_bounds(parsed, c.token_start, paragraphs)
         rows.append(row)
-    _attach_roles(rows, parsed, document.text)
+    return _short_org_names(rows)
+
+
+def _short_org_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """'Wagner' -> 'Wagner Group' when the article also writes the name with a group noun."""
+    heads = {fold(h) for h in kind_vocabulary()["group_heads"]}
+    longer = {}
+    for row in rows:
+        words = fold(row["name"]).split()
+        if row["kind"] not in ("person", "state") and len(words) >= 2 and words[-1] in heads:
+            longer.setdefault(" ".join(words[:-1]), row)
+    for row in rows:
+        target = longer.get(fold(row["name"]))
+        if row["rule"] == "ner" and target is not None:
+            row.update(name=target["name"], kind=target["kind"], rule="short-name")
     return rows
 
 
@@ -272,7 +331,7 @@ def _sentence_bounds(parsed: Doc, token_index: int, paragraphs: list[tuple[int, 
     return start, end
 
 
-def _owned_body(state: str, text: str, end: int, book: AliasBook) -> tuple[Entry, int] | None:
+def _owned_body(state: str, text: str, end: int, book: AliasBook) -> tuple[tuple[str, str], int] | None:
     """A body of the alias file named by its state plus a descriptor right after a state mention."""
     following = text[end:end + 60]
     options = sorted(((d, e) for e in book.entries if e.affiliation == state for d in e.descriptors),
@@ -280,7 +339,21 @@ def _owned_body(state: str, text: str, end: int, book: AliasBook) -> tuple[Entry
     for descriptor, entry in options:
         found = re.match(rf"(?:['’]s)?\s+{re.escape(descriptor)}\b", following, flags=re.IGNORECASE)
         if found:
-            return entry, end + found.end()
+            return (entry.name, entry.kind), end + found.end()
+    return None
+
+
+def _state_body(state: str, text: str, end: int) -> tuple[tuple[str, str], int] | None:
+    """A body every state has (`state_bodies` in actor_kinds.yaml) named right after a state
+    mention: "Sudanese army", "Mali's armed forces". Not when a title follows ("army chief"):
+    that is a person's role."""
+    titles = kind_vocabulary()["title_set"]
+    for body in kind_vocabulary()["state_bodies"]:
+        for words in sorted(body["words"], key=len, reverse=True):
+            found = re.match(rf"(?:['’]s)?\s+{re.escape(words)}\b", text[end:end + 60], flags=re.IGNORECASE)
+            following = re.match(r"\s*([\w-]+)", text[end + found.end():]) if found else None
+            if found and not (following and following.group(1).lower() in titles):
+                return (body["name"].format(state=state), body["kind"]), end + found.end()
     return None
 
 
@@ -298,7 +371,7 @@ def _add_names_found_in_text(candidates: list[_Candidate], full_names: list[tupl
             added.append(_Candidate(start, end, name, "PERSON", "", span.start, span.end))
             taken.append((start, end))
     # A family name standing alone that the model did not tag ("Lind added", "Scholz asked").
-    surnames = {fold(name_tokens(n)[-1]) for _, n in full_names if len(name_tokens(n)) >= 2}
+    surnames = {key for _, n in full_names if len(name_tokens(n)) >= 2 for key in surname_keys(n)[:2]}
     for token in parsed:
         if token.pos_ in ("PROPN", "NOUN") and token.text[:1].isupper() and fold(token.text) in surnames \
                 and not any(s <= token.idx < e for s, e in taken):
@@ -377,132 +450,207 @@ def _alias_person_by_part(name: str, book: AliasBook) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-# ---------------------------------------------------------------- roles and affiliations
+# ---------------------------------------------------------------- definitions the text makes
 
-def _attach_roles(rows: list[dict[str, Any]], parsed: Doc, text: str) -> None:
-    """Fill role/affiliation of person mentions from titles before and appositions after the name."""
+NAME_WORD = r"(?:[A-Z][\w'’.-]*|[a-z]{1,3}-[A-Z][\w'’-]*)"  # "Forces", "al-Islam", "wal-Muslimin"
+
+
+ACRONYM = r"[A-Z][A-Z0-9&-]{1,9}"
+
+
+def _long_name_before(text: str, end: int) -> tuple[int, str] | None:
+    """The capitalised name written right before `end` ("... the Defence of the Homeland"), with
+    connectors inside it: the small model often cuts long organisation names short."""
+    connectors = "|".join(kind_vocabulary()["name_connectors"])
+    found = re.search(rf"{NAME_WORD}(?:\s+(?:(?:{connectors})\s+)*{NAME_WORD})*$", text[max(0, end - 160):end])
+    if not found:
+        return None
+    name = re.sub(r"^(?:The|A|An)\s+", "", found.group())
+    start = end - len(name)
+    if re.search(r"(?:^|[.!?]\s+|\n)$", text[:start]):  # "Fighters of the X": a sentence's first word
+        lead = re.match(rf"[\w'’-]+\s+(?:(?:{connectors})\s+)+(?=[A-Z])", name)
+        if lead and len(name_tokens(name[lead.end():])) >= 2:
+            name, start = name[lead.end():], start + lead.end()
+    return start, name
+
+
+def _defined_forms(text: str, candidates: list[_Candidate], parsed: Doc) -> tuple[list[_Candidate], dict[str, int]]:
+    """Forms the article defines, bound to the actor they stand for: "the Rapid Support Forces
+    (RSF)", "Dagalo, widely known as Hemedti", "JNIM, ... group known as JNIM". Returns the
+    candidates (a long name the model cut short replaced by the whole name) and folded form ->
+    start offset of the defining candidate (written form -> offset)."""
+    bindings: dict[str, int] = {}
+    for found in re.finditer(rf"\s\(({ACRONYM})\)", text):
+        owner = _long_name_before(text, found.start())
+        if owner and len(name_tokens(owner[1])) >= 2:
+            candidates, start = _with_candidate(candidates, owner[0], owner[0] + len(owner[1]), "ORG", text, parsed)
+            bindings.setdefault(found.group(1), start)
+    pattern = r"\b(?:also |widely |better |commonly |formally |officially )?(?:known|referred to) as\s+((?:{0})(?:\s+{0}){{0,3}})"
+    for found in re.finditer(pattern.format(NAME_WORD), text):
+        before = [c for c in candidates if c.end <= found.start() and found.start() - c.end <= 60
+                  and "." not in text[c.end:found.start()] and c.label in ("PERSON", "ORG")]
+        if not before or fold(found.group(1)) == fold(before[-1].text):
+            continue
+        owner = before[-1]
+        written = _long_name_before(text, owner.end + len(re.match(rf"(?:\s+{NAME_WORD})*", text[owner.end:]).group()))
+        if written and len(name_tokens(written[1])) >= 3 and written[0] <= owner.start:
+            candidates, start = _with_candidate(candidates, written[0], written[0] + len(written[1]), "ORG", text, parsed)
+        else:
+            start = owner.start
+        bindings.setdefault(found.group(1).rstrip(".,"), start)
+    return candidates, bindings
+
+
+def _with_candidate(candidates: list[_Candidate], start: int, end: int, label: str, text: str,
+                    parsed: Doc) -> tuple[list[_Candidate], int]:
+    """Candidates with one for text[start:end] replacing those it overlaps, and its start; a
+    candidate already covering the whole name stays and is the one returned."""
+    covering = [c for c in candidates if c.start <= start and end <= c.end]
+    span = parsed.char_span(start, end, alignment_mode="expand")
+    if covering or span is None:
+        return candidates, covering[0].start if covering else start
+    kept = [c for c in candidates if not (c.start < end and start < c.end)]
+    added = _Candidate(start, end, text[start:end], label, "", span.start, span.end)
+    return sorted(kept + [added], key=lambda c: c.start), start
+
+
+def _bind_defined(candidates: list[_Candidate], bindings: dict[str, int], text: str, parsed: Doc) -> list[_Candidate]:
+    """Every occurrence of a defined form becomes a mention of the actor it was defined for: the
+    model's spans of it are re-bound, and occurrences the model missed are added."""
+    out = list(candidates)
+    for written, owner in bindings.items():
+        for c in out:
+            if fold(c.text) == fold(written) and c.start != owner:
+                c.refers_to = owner
+        for found in re.finditer(rf"(?<![\w-]){re.escape(written)}(?![\w-])", text):
+            start, end = found.start(), found.end()
+            if any(c.start < end and start < c.end for c in out):
+                continue
+            span = parsed.char_span(start, end, alignment_mode="expand")
+            if span is not None:
+                out.append(_Candidate(start, end, written, "ORG", "", span.start, span.end, owner))
+    return sorted(out, key=lambda c: c.start)
+
+
+# ---------------------------------------------------------------- references by role or description
+
+def _reference_rows(document: Document, parsed: Doc, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mentions the article makes by role or description rather than by name: "the army chief"
+    (the one person it so described), "the group" (the one body it called a group), "the army"
+    (the one national army it named). Each resolves only when exactly one actor fits, so two
+    people are never joined by a guess."""
+    text, paragraphs = document.text, paragraphs_with_offsets(document.text)
+    found = _role_references(rows, text) + _group_references(rows, text) + _body_references(rows, text)
+    out, taken = [], [(r["char_start"], r["char_end"]) for r in rows]
+    for start, end, owner, rule in sorted(found, key=lambda f: f[0]):
+        span = parsed.char_span(start, end, alignment_mode="expand")
+        if span is None or any(s < end and start < e for s, e in taken):
+            continue
+        row = {**{k: None for k in rows[0]}, "doc_id": document.doc_id, "char_start": start, "char_end": end,
+               "text": text[start:end], "label": "PERSON" if owner["kind"] == "person" else "ORG",
+               "kind": owner["kind"], "name": owner["name"], "rule": rule}
+        row["sentence_start"], row["sentence_end"] = _sentence_bounds(parsed, span.start, paragraphs)
+        out.append(row)
+        taken.append((start, end))
+    return out
+
+
+def _described_people(rows: list[dict[str, Any]], text: str) -> dict[str, dict[str, Any]]:
+    """Person named in full -> what the article says of them: the words of their titles and
+    appositions and of the phrase right before the name, folded; and a representative row."""
+    people: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["kind"] != "person" or len(name_tokens(row["name"])) < 2:
+            continue
+        before = text[row["sentence_start"]:row["char_start"]]
+        lead = re.split(r"[,;:(\"“”]|\s[-–—]\s|\n", before)[-1]
+        said = " ".join(p for p in (lead, row["role"] or "", row["affiliation"] or "") if p)
+        entry = people.setdefault(row["name"], {"row": row, "text": ""})
+        entry["text"] += " " + fold(said)
+    return people
+
+
+def _role_references(rows: list[dict[str, Any]], text: str) -> list[tuple[int, int, dict[str, Any], str]]:
+    """'the army chief', 'Kursk's acting governor', 'the defence minister', 'the head of state'."""
     vocab = kind_vocabulary()
-    by_start = sorted(rows, key=lambda r: r["char_start"])
-    for row in by_start:
-        if row["kind"] != "person":
-            continue
-        found = _title_before(row, parsed, text, vocab["title_set"], by_start) or \
-            _apposition_after(row, text, vocab["title_set"], by_start)
+    people = _described_people(rows, text)
+    if not people:
+        return []
+    heads = "|".join(sorted(map(re.escape, vocab["role_heads"]), key=len, reverse=True))
+    pattern = (rf"\b(?:(?P<det>[Tt]he)\s+|(?P<owner>[A-Z][\w-]*|[Tt]he\s+[a-z]+)['’]s\s+)"
+               rf"(?P<role>(?:[\w-]+\s+){{0,3}}?(?:{heads}))(?P<tail>\s+of\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*|\s+of\s+state|\s+of\s+government)?\b")
+    person_starts = {r["char_start"] for r in rows if r["kind"] == "person"}
+    person_ends = {r["char_end"] for r in rows if r["kind"] == "person"}
+    found = []
+    for match in re.finditer(pattern, text):
+        after = re.match(r",?\s*", text[match.end():]).end() + match.end()
+        if after in person_starts or re.search(r",\s*$", text[:match.start()]) and \
+                any(text[e:match.start()].strip() == "," for e in person_ends if e < match.start()):
+            continue  # a title or an apposition of a name right there, not a reference
+        phrase = fold(match.group("role") + (match.group("tail") or ""))
+        owner = match.group("owner")
+        fits = [p for p in people.values() if _role_fits(phrase, owner, p["text"])]
+        if len(fits) == 1:
+            start = match.start("det") if match.group("det") else match.start("role")
+            found.append((start, match.end(), fits[0]["row"], "role"))
+    return found
+
+
+def _role_fits(phrase: str, owner: str | None, said: str) -> bool:
+    """Does what the article said of a person carry every word of the role phrase (or a synonym
+    of it), and name the possessor ("Kursk's", "Britain's") when there is one?"""
+    said_words = set(said.split())
+    synonyms = kind_vocabulary()["role_synonyms"]
+    key = next((k for k in synonyms if k in phrase), None)
+    if key:
+        rest = [w for w in phrase.replace(key, " ").split() if w not in ("of", "the")]
+        ok = any(f" {fold(s)} " in f" {said} " for s in synonyms[key]) and all(w in said_words for w in rest)
+    else:
+        ok = all(w in said_words for w in phrase.split() if w not in ("of", "the"))
+    if not ok or not owner:
+        return ok
+    owner_key = fold(owner.split()[-1])
+    hit = alias_book().lookup(owner)
+    if hit and hit[0].kind == "state":
+        forms = {fold(f) for f, _ in alias_forms(hit[0])}
+        return any(f" {f} " in f" {said} " for f in forms)
+    return owner_key in said_words
+
+
+def _group_references(rows: list[dict[str, Any]], text: str) -> list[tuple[int, int, dict[str, Any], str]]:
+    """'the group', 'the alliance' after the article described one body so ("JNIM, the
+    al-Qaeda-linked group", "the CSP-DPA, an alliance of armed groups")."""
+    heads = "|".join(map(re.escape, kind_vocabulary()["group_heads"]))
+    bodies = [r for r in rows if r["kind"] not in ("person", "state")]
+    described: list[tuple[int, set[str], str, dict[str, Any]]] = []
+    for row in bodies:
+        found = re.match(rf",\s+(?:a|an|the)\s+((?:[\w'’-]+\s+){{0,4}}?)({heads})\b", text[row["char_end"]:row["char_end"] + 120])
         if found:
-            start, end, role, affiliation, pattern = found
-            row.update(role=role, affiliation=affiliation, role_start=start, role_end=end, role_pattern=pattern)
+            described.append((row["char_end"] + found.end(), set(fold(found.group(1)).split()), found.group(2), row))
+    found_refs = []
+    for match in re.finditer(rf"\b[Tt]he\s+((?:[\w'’-]+\s+){{0,2}}?)({heads})\b(?!\s+[A-Z])", text):
+        words = set(fold(match.group(1)).split())
+        fits = {d[3]["name"]: d[3] for d in described
+                if d[0] <= match.start() and d[2] == match.group(2) and words <= d[1]}
+        last = [r["name"] for r in bodies if r["char_end"] <= match.start()][-1:]
+        if len(fits) == 1 and last == list(fits):  # and no other body named since
+            found_refs.append((match.start(), match.end(), next(iter(fits.values())), "description"))
+    return found_refs
 
 
-def _mentions_inside(rows: list[dict[str, Any]], start: int, end: int) -> list[dict[str, Any]]:
-    # +1: a mention keeps the dot of "Inc." that a role phrase ends before
-    return [r for r in rows if start <= r["char_start"] and r["char_end"] <= end + 1]
-
-
-def _affiliation_from(rows: list[dict[str, Any]], states_count: bool) -> str | None:
-    """The organisation a role names; the last one, because "X at Y" names the larger body last.
-
-    A state counts only in a title ("Russian President"): in an apposition it is usually the
-    topic of expertise ("a North Korea expert"), not an employer.
-    """
-    orgs = [r["name"] for r in rows if r["kind"] not in ("person", "state")]
-    if orgs:
-        return orgs[-1]
-    states = [r["name"] for r in rows if r["kind"] == "state"]
-    return states[0] if states and states_count else None
-
-
-def _title_before(row, parsed: Doc, text: str, titles: set[str], rows) -> tuple | None:
-    """'NATO Secretary-General Mark Rutte', 'North Korean leader Kim Jong Un': the words before."""
-    span = parsed.char_span(row["char_start"], row["char_end"], alignment_mode="expand")
-    if span is None:
-        return None
-    i = span.start - 1
-    first = None
-    while i >= 0:
-        tok = parsed[i]
-        word = tok.text.lower()
-        if tok.text in "-‐‑" or word in titles or (tok.text[:1].isupper() and tok.pos_ in ("PROPN", "ADJ", "NOUN")):
-            first = i
-            if tok.is_sent_start:
-                break
-            i -= 1
-            continue
-        break
-    if first is None:
-        return _title_apposed_before(row, text, titles, rows)
-    phrase = parsed[first:span.start]
-    inside = _mentions_inside(rows, phrase.start_char, phrase.end_char)
-    role_tokens = [t for t in phrase if not any(r["char_start"] <= t.idx < r["char_end"] for r in inside)]
-    while role_tokens and role_tokens[0].text.lower() not in titles:
-        role_tokens = role_tokens[1:]  # "Com TW ... President": keep from the first title word
-    if not role_tokens:
-        return _title_apposed_before(row, text, titles, rows)
-    role = text[role_tokens[0].idx:role_tokens[-1].idx + len(role_tokens[-1])]
-    return phrase.start_char, phrase.end_char, role, _affiliation_from(inside, True), "title"
-
-
-def _title_apposed_before(row, text: str, titles: set[str], rows) -> tuple | None:
-    """'Ukrainian ambassador to South Korea, Dmytro Ponomarenko, said': a role set off before the name."""
-    before = text[row["sentence_start"]:row["char_start"]]
-    if not before.endswith(", ") or not text[row["char_end"]:].startswith(","):
-        return None
-    head = before[:-2]
-    cut = max(head.rfind(ch) for ch in ":;.\n“”\",")
-    segment = head[cut + 1:]
-    body = segment.strip()
-    words = [w.lower() for w in re.split(r"[\s-]+", body) if w]
-    if not body or not body[0].isupper() or len(words) > 10 or not any(w in titles for w in words):
-        return None
-    start = row["sentence_start"] + cut + 1 + (len(segment) - len(segment.lstrip()))
-    end = start + len(body)
-    inside = _mentions_inside(rows, start, end)
-    return start, end, body, _affiliation_from(inside, True), "apposition"
-
-
-def _apposition_after(row, text: str, titles: set[str], rows) -> tuple | None:
-    """'Carl Schuster, an instructor ... at Hawaii Pacific University', 'Facon, of the Foundation ...'.
-
-    The phrase runs across commas that continue a list of names ("History, Humanities, and ...")
-    and stops at a comma before a lower-case word ("..., said"), a full stop or a quote mark.
-    """
-    base = row["char_end"]
-    rest = text[base:base + 320]
-    opening = re.match(r",\s+(?:(of|at|from)\s+)?|\s+(of|at)\s+(?=(?:the\s+)?[A-Z])", rest)
-    if not opening:
-        return None
-    preposition = opening.group(1) or opening.group(2)
-    body_start = opening.end() if not preposition else opening.start(1 if opening.group(1) else 2)
-    stop = re.search(r"\.(?=\s|$)|[;:“”\"\n(]|$", rest[opening.end():])
-    hard = opening.end() + stop.start()
-    pos, end = opening.end(), hard
-    while True:
-        comma = rest.find(",", pos, hard)
-        if comma == -1:
-            break
-        after = rest[comma + 1:hard].lstrip()
-        if not preposition and after and (after[0].isupper() or after.startswith("and ")):
-            pos = comma + 1
-            continue
-        end = comma
-        break
-    body = rest[opening.end():end].strip()
-    if len(body) < 3:
-        return None
-    words = [w.lower().strip("'’") for w in re.split(r"[\s-]+", body) if w]
-    if not preposition:
-        if not (words[0] in ("a", "an", "the") or words[0] in titles) or not any(w in titles for w in words[:6]):
-            return None
-        if words[0] in ("said", "says", "told", "added", "wrote", "who", "which", "that"):
-            return None
-    start, stop_at = base + body_start, base + end
-    inside = _mentions_inside(rows, start, stop_at)
-    affiliation = _affiliation_from(inside, False)
-    if preposition:
-        named = re.match(r"(?:of|at|from)\s+(?:the\s+)?([A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|of|for|on|and|the))*)", text[start:stop_at])
-        if affiliation is None and named:  # the small model often misses long organisation names
-            affiliation = named.group(1).strip()
-        return (start, stop_at, None, affiliation, "of") if affiliation else None
-    return start, stop_at, text[start:stop_at].strip(), affiliation, "apposition"
+def _body_references(rows: list[dict[str, Any]], text: str) -> list[tuple[int, int, dict[str, Any], str]]:
+    """'the army' after the article named one state's army ("the Sudanese army ... The army said")."""
+    found = []
+    for body in kind_vocabulary()["state_bodies"]:
+        template = re.escape(body["name"]).replace(re.escape("{state}"), ".+")
+        named = [r for r in rows if re.fullmatch(template, r["name"]) or
+                 (r["kind"] == body["kind"] and any(fold(w) in fold(r["text"]) for w in body["words"]))]
+        forms = "|".join(map(re.escape, body["the"]))
+        for match in re.finditer(rf"\b[Tt]he\s+(?:{forms})\b(?!\s+(?:[A-Z]|chief|commander|spokes))", text):
+            before = {r["name"]: r for r in named if r["char_end"] <= match.start()}
+            if len(before) == 1:
+                found.append((match.start(), match.end(), next(iter(before.values())), "description"))
+    return found
 
 
 # ---------------------------------------------------------------- per-document resolution for other stages
@@ -545,7 +693,8 @@ def resolve_in_document(name: str | None, mentions: list[dict[str, Any]]) -> str
         first = trailing.group(1).split()[0].lower()
         if not known and first not in vocab["title_set"] and first not in vocab["honorific_set"]:
             return trailing.group(1)
-    inside = [m for m in mentions if fold(m["text"]) and re.search(rf"\b{re.escape(fold(m['text']))}\b", key)]
+    inside = [m for m in mentions if fold(m["text"]) and fold(m["text"]) in key
+              and re.search(rf"\b{re.escape(fold(m['text']))}\b", key)]
     if inside:
         # The head of an English noun phrase is its rightmost name ("South Korea's National
         # Intelligence Service" is the service); a possessive state only owns it.
@@ -553,25 +702,40 @@ def resolve_in_document(name: str | None, mentions: list[dict[str, Any]]) -> str
             position = key.rfind(fold(m["text"]))
             return (position + len(fold(m["text"])), len(m["text"]))
         return max(inside, key=head_rank)["name"]
-    for form, (entry, _) in sorted(book.index.items(), key=lambda kv: -len(kv[0])):
-        if re.search(rf"\b{re.escape(form)}\b", key):
+    for form, entry in book.forms_longest_first:  # a substring test first: compiling a pattern per form is slow
+        if form in key and re.search(rf"\b{re.escape(form)}\b", key):
             return entry.name
     return None
 
 
 def described_body(raw: str, book: AliasBook) -> str | None:
-    """'Kyiv's intelligence agency', 'South Korea's spy agency', 'Ukrainian intelligence' -> the body.
+    """'Kyiv's intelligence agency', 'South Korea's spy agency', 'Ukrainian intelligence', 'the
+    Defence Ministry in Moscow' -> the body.
 
-    The owner (a state's name, capital or demonym) and a descriptor the alias file lists for a body
-    affiliated with that state.
+    The owner (a state's name, capital or demonym, before the descriptor or placed after it by
+    'in'/'of') and a descriptor the alias file lists for a body affiliated with that state. Only a
+    body the alias file knows is returned: a name is never made up from the descriptor.
     """
-    words = re.sub(r"^(?:the|The)\s+", "", raw.strip()).split()
+    text = re.sub(r"^(?:the|The)\s+", "", raw.strip())
+    words = text.split()
     for cut in range(1, len(words)):
-        owner = book.lookup(" ".join(words[:cut]))
-        if not owner or owner[0].kind != "state":
-            continue
-        descriptor = fold(" ".join(words[cut:]))
-        for entry in book.entries:
-            if entry.affiliation == owner[0].name and descriptor in {fold(d) for d in entry.descriptors}:
-                return entry.name
+        found = _body_of(" ".join(words[:cut]), " ".join(words[cut:]), book)
+        if found:
+            return found
+    for placed in re.finditer(r"\s+(?:in|of)\s+(?:the\s+)?", text):
+        found = _body_of(text[placed.end():], text[:placed.start()], book)
+        if found:
+            return found
+    return None
+
+
+def _body_of(owner_text: str, descriptor_text: str, book: AliasBook) -> str | None:
+    """The alias file's body that `descriptor_text` describes for the state `owner_text` names."""
+    owner = book.lookup(owner_text)
+    if not owner or owner[0].kind != "state":
+        return None
+    descriptor = fold(descriptor_text)
+    for entry in book.entries:
+        if entry.affiliation == owner[0].name and descriptor in {fold(d) for d in entry.descriptors}:
+            return entry.name
     return None

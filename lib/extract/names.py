@@ -19,15 +19,21 @@ Babel's territory names)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from lib.core.config import DATA_DIR
+
+ALIASES_ENV = "WORKBOOK_ALIASES"
+
 
 KINDS = ("person", "state", "government body", "military", "international organisation",
          "media outlet", "think tank or university", "company", "other")
@@ -66,14 +72,31 @@ class Entry:
 
 @dataclass(frozen=True)
 class AliasBook:
-    """The alias file, indexed: folded written form -> (entry, rule)."""
+    """The alias files, indexed: folded written form -> (entry, rule).
+
+    `sources` keeps (path, sha256 of its bytes) of every file read, so a cache of rows computed
+    with this book can name exactly which dictionaries made them (`fingerprint`)."""
 
     entries: tuple[Entry, ...]
     index: dict[str, tuple[Entry, str]]
     by_name: dict[str, Entry]
+    sources: tuple[tuple[str, str], ...] = ()
 
     def lookup(self, text: str) -> tuple[Entry, str] | None:
         return self.index.get(fold(text))
+
+    @cached_property
+    def forms_longest_first(self) -> tuple[tuple[str, Entry], ...]:
+        """Every folded form, longest first: the order a search inside a phrase tries them."""
+        return tuple((form, entry) for form, (entry, _) in sorted(self.index.items(), key=lambda kv: -len(kv[0])))
+
+    def fingerprint(self) -> str:
+        """A short hash of the loaded files' contents: part of the per-document row cache key,
+        because a corpus's own aliases change the mentions every later stage reads."""
+        digest = hashlib.sha256()
+        for _, sha in self.sources:
+            digest.update(sha.encode())
+        return digest.hexdigest()[:16]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -92,25 +115,59 @@ def fold(name: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@lru_cache(maxsize=1)
+def alias_paths() -> tuple[Path, ...]:
+    """The general alias file, then the corpus's own file(s) named by $WORKBOOK_ALIASES (paths
+    separated by the OS path separator), which extend or override it for one story."""
+    extra = [Path(p).expanduser() for p in os.environ.get(ALIASES_ENV, "").split(os.pathsep) if p.strip()]
+    for path in extra:
+        if not path.is_file():
+            raise FileNotFoundError(f"${ALIASES_ENV}: no alias file at {path}")
+    return (DATA_DIR / "aliases.yaml", *extra)
+
+
 def alias_book() -> AliasBook:
-    """Load and index lib/data/aliases.yaml (cached: it is read on every document)."""
-    raw = yaml.safe_load((DATA_DIR / "aliases.yaml").read_text(encoding="utf-8"))
-    entries = []
-    for item in raw["actors"]:
-        if item["kind"] not in KINDS:
-            raise ValueError(f"aliases.yaml: {item['name']}: unknown kind {item['kind']!r}")
-        entries.append(Entry(
-            name=item["name"], kind=item["kind"], affiliation=item.get("affiliation"),
-            aliases=tuple(item.get("aliases") or ()), demonyms=tuple(item.get("demonyms") or ()),
-            capitals=tuple(item.get("capitals") or ()), descriptors=tuple(item.get("descriptors") or ()),
-            roles=tuple(item.get("roles") or ()),
-        ))
+    """The alias book for the files in force now. Cached per (path, modification time) list: it is
+    read on every document, and an edited or newly named file must still take effect."""
+    return _load_book(tuple((path, path.stat().st_mtime_ns) for path in alias_paths()))
+
+
+@lru_cache(maxsize=4)
+def _load_book(files: tuple[tuple[Path, int], ...]) -> AliasBook:
+    """Read and index the alias files. A later file's entry with a known name extends that entry,
+    and the forms of entries a later file touched are indexed first, so a corpus file can give a
+    general spelling ("NIS") to its own story's actor."""
+    by_name: dict[str, Entry] = {}
+    rank: dict[str, int] = {}
+    sources = []
+    for position, (path, _) in enumerate(files):
+        data = path.read_bytes()
+        sources.append((str(path), hashlib.sha256(data).hexdigest()))
+        for item in (yaml.safe_load(data.decode("utf-8")) or {}).get("actors") or ():
+            entry = _entry(item, path.name, by_name.get(item.get("name")))
+            by_name[entry.name], rank[entry.name] = entry, position
+    entries = tuple(by_name.values())
     index: dict[str, tuple[Entry, str]] = {}
-    for entry in entries:
+    for entry in sorted(entries, key=lambda e: -rank[e.name]):
         for form, rule in alias_forms(entry):
             index.setdefault(fold(form), (entry, rule))
-    return AliasBook(tuple(entries), index, {e.name: e for e in entries})
+    return AliasBook(entries, index, dict(by_name), tuple(sources))
+
+
+def _entry(item: dict[str, Any], source: str, known: Entry | None) -> Entry:
+    """One actor of an alias file; fields of an entry already known are kept and lists extended,
+    so a corpus file can add "the Alliance" to NATO without restating NATO."""
+    kind = item.get("kind") or (known.kind if known else None)
+    if kind not in KINDS:
+        raise ValueError(f"{source}: {item.get('name')}: unknown kind {kind!r}")
+
+    def listed(key: str) -> tuple:
+        return tuple(dict.fromkeys((*(getattr(known, key) if known else ()), *(item.get(key) or ()))))
+
+    return Entry(
+        name=item["name"], kind=kind, affiliation=item.get("affiliation") or (known.affiliation if known else None),
+        aliases=listed("aliases"), demonyms=listed("demonyms"), capitals=listed("capitals"),
+        descriptors=listed("descriptors"), roles=tuple(item.get("roles") or (known.roles if known else ())),
+    )
 
 
 def alias_forms(entry: Entry) -> list[tuple[str, str]]:

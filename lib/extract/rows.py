@@ -24,6 +24,7 @@ from lib.core.document import Document
 from lib.extract.claims import extract_claims
 from lib.extract.forecasts import extract_forecasts
 from lib.extract.mentions import extract_mentions
+from lib.extract.names import alias_book
 from lib.extract.quotes import extract_quotes
 
 OUTPUTS = ("mentions", "quotes", "claims", "forecasts")
@@ -43,7 +44,9 @@ def analyse_document(document: Document, parsed: Doc) -> Rows:
 
 
 def rows_key(document: Document, model: str) -> str:
-    return cache.key_of(code_version("extract"), model, document.cache_fields())
+    """The extraction code, the model, the document, and the alias files in force (a corpus's own
+    aliases change the mentions every later row reads)."""
+    return cache.key_of(code_version("extract"), model, alias_book().fingerprint(), document.cache_fields())
 
 
 def rows_path(cache_dir: Path, key: str) -> Path:

@@ -1,4 +1,9 @@
-"""Who makes a forward-looking statement: the quote it sits in, a reporting verb, 'according to', or the article's own voice."""
+"""Who makes a forward-looking statement: the quote it sits in, a reporting verb, 'according to', or the article's own voice.
+
+Naming the holder is the shared machinery of lib/extract/attribution.py (the same rules give a
+claim's source and a quote's speaker); this module adds what only forecasts need: the clause
+geometry (which verb governs the forecast), viewpoint groups ("for many observers") and the
+article's voice as the last holder."""
 
 from __future__ import annotations
 
@@ -10,8 +15,15 @@ from spacy.tokens import Doc, Token
 
 from lib.core.document import Document
 from lib.core.nlp import doc_text
+from lib.extract.attribution import (
+    SpeakerBook,
+    according_to_object,
+    cue_subject,
+    name_speaker,
+    speaker_book,
+    verbs_with,
+)
 from lib.extract.clauses import Candidate, line_bounds, on_line, segment, subject_of, vocabulary
-from lib.extract.mentions import resolve_in_document
 
 # --------------------------------------------------------------------------------------------
 # Attribution: who makes the forecast
@@ -29,16 +41,6 @@ def _is_person(mention: dict[str, Any]) -> bool:
     return mention.get("kind") == "person" or mention.get("label") == "PERSON"
 
 
-def _resolve_name(raw: str, mentions: list[dict[str, Any]]) -> str:
-    """The document-level name for a raw string (the raw string when the document names no such actor)."""
-    return resolve_in_document(raw, mentions) or raw
-
-
-def _previous_person(mentions: list[dict[str, Any]], before: int) -> dict[str, Any] | None:
-    persons = [m for m in mentions if _is_person(m) and m["char_end"] <= before]
-    return max(persons, key=lambda m: m["char_start"]) if persons else None
-
-
 def _group_name(token: Token) -> str | None:
     groups = set(vocabulary()["anonymous_groups"])
     if token.lemma_.lower() in groups and not token.ent_type_:
@@ -47,6 +49,11 @@ def _group_name(token: Token) -> str | None:
             word = "observers"
         return f"{word} (unnamed)"
     return None
+
+
+def holder_verbs() -> frozenset[str]:
+    """Verbs whose subject holds a forecast below them: reporting and belief verbs."""
+    return verbs_with("belief")
 
 
 @dataclass
@@ -58,6 +65,11 @@ class Context:
     mentions: list[dict[str, Any]]
     quotes: list[dict[str, Any]]
     speakers: list[tuple[int, Attribution]] = field(default_factory=list)  # named speakers in text order
+    book: SpeakerBook | None = None
+
+    def __post_init__(self) -> None:
+        if self.book is None:
+            self.book = speaker_book(self.parsed, self.mentions)
 
     def last_speaker(self, before: int) -> Attribution | None:
         earlier = [a for position, a in self.speakers if position < before]
@@ -65,65 +77,62 @@ class Context:
 
 
 def _phrase_of(token: Token) -> tuple[int, int, str]:
-    doc = token.doc
-    tokens = [token] + [t for t in token.subtree if t.dep_ == "compound" and t.head is token]
     skip: set[int] = set()
     for child in token.children:
         if child.dep_ in {"relcl", "appos", "acl", "punct"}:
             skip.update(t.i for t in child.subtree)
     tokens = [t for t in token.subtree if t.i not in skip]
     start, end = min(t.idx for t in tokens), max(t.idx + len(t.text) for t in tokens)
-    return start, end, doc_text(doc)[start:end]
-
-
-def _named(subject: Token, ctx: Context) -> str | None:
-    """The document-level name a subject noun phrase refers to, if it names an actor."""
-    mentions = ctx.mentions
-    at_head = [m for m in mentions if m["char_start"] <= subject.idx < m["char_end"]]
-    if at_head:
-        return at_head[0]["name"]
-    for child in subject.children:  # "Ukraine's ambassador, Dmytro Ponomarenko": the apposed person
-        if child.dep_ == "appos":
-            person = [m for m in mentions if m["char_start"] <= child.idx < m["char_end"] and _is_person(m)]
-            if person:
-                return person[0]["name"]
-    start, end, raw = _phrase_of(subject)
-    if any(m["char_start"] >= start and m["char_end"] <= end for m in mentions) or subject.pos_ == "PROPN":
-        return _resolve_name(raw, mentions)
-    return None
+    return start, end, doc_text(token.doc)[start:end]
 
 
 def _speaker_from_subject(subject: Token, ctx: Context, verb: Token) -> Attribution | None:
+    """The holder a subject names. A pronoun takes the speaker of a reporting verb above (in
+    "X said it would ..." X holds it), else the shared pronoun rule; a group noun is anonymous;
+    everything else is named by `attribution.name_speaker`."""
     _, _, raw = _phrase_of(subject)
     if subject.pos_ == "PRON":
-        if subject.lower_ in {"it", "there", "we", "i", "you", "this", "that", "us"}:
-            return None
-        outer = _attribution_from_verbs(verb, ctx, skip=verb)
-        if outer is not None:
-            return Attribution(outer.forecaster, outer.kind, raw, "reporting verb (pronoun -> outer speaker)")
-        if subject.lower_ in {"they", "them"}:
-            return None
-        last = ctx.last_speaker(subject.idx)
-        if last is not None:
-            return Attribution(last.forecaster, last.kind, raw, "reporting verb (pronoun -> last speaker)")
-        person = _previous_person(ctx.mentions, subject.idx)
-        if person is not None:
-            return Attribution(person["name"], "named", raw, "reporting verb (pronoun -> previous person)")
-        return None
+        return _pronoun_holder(subject, ctx, verb, raw)
+    found = name_speaker(subject, ctx.mentions, ctx.book)
+    if found is not None and found.person and found.name:  # "their military spokesman Yahya Saree"
+        return Attribution(found.name, "named", raw, "reporting verb")
     group = _group_name(subject)
     if group:
         return Attribution(group, "anonymous", raw, "reporting verb")
-    name = _named(subject, ctx)
-    if name:
-        return Attribution(name, "named", raw, "reporting verb")
-    if subject.tag_ == "NNS":
+    if found is not None and found.name and not found.anonymous:
+        return Attribution(found.name, "named", raw, "reporting verb")
+    if subject.tag_ == "NNS" or (found is not None and found.anonymous):
         return Attribution(f"{subject.lower_} (unnamed)", "anonymous", raw, "reporting verb")
     return Attribution(raw, "named", raw, "reporting verb")
 
 
+def _pronoun_holder(subject: Token, ctx: Context, verb: Token, raw: str) -> Attribution | None:
+    """A pronoun subject: 'it said' is the body that spoke before (`attribution.body_before`),
+    'who' the noun its clause follows; a pronoun under another reporting verb takes that speaker;
+    'he/she' the shared pronoun rule, then the last named speaker."""
+    if subject.lower_ in {"it", "who"}:
+        found = name_speaker(subject, ctx.mentions, ctx.book)
+        if found is not None and found.name and not found.anonymous:
+            return Attribution(found.name, "named", raw, "reporting verb (pronoun -> body)")
+    if subject.lower_ in {"it", "there", "we", "i", "you", "this", "that", "us"}:
+        return None
+    outer = _attribution_from_verbs(verb, ctx, skip=verb)
+    if outer is not None:
+        return Attribution(outer.forecaster, outer.kind, raw, "reporting verb (pronoun -> outer speaker)")
+    if subject.lower_ in {"they", "them"}:
+        return None
+    name = ctx.book.resolve_pronoun(subject.lower_, subject.idx) if ctx.book is not None else None
+    if name is not None:
+        return Attribution(name, "named", raw, "reporting verb (pronoun -> last speaker)")
+    last = ctx.last_speaker(subject.idx)
+    if last is not None:
+        return Attribution(last.forecaster, last.kind, raw, "reporting verb (pronoun -> last speaker)")
+    return None
+
+
 def _attribution_verbs(token: Token) -> Iterable[Token]:
     """Reporting or belief verbs above `token` on the same line, nearest first."""
-    verbs = set(vocabulary()["attribution_verbs"])
+    verbs = holder_verbs()
     for ancestor in token.ancestors:
         if not on_line(ancestor, token):
             return
@@ -141,9 +150,7 @@ def _attribution_from_verbs(token: Token, ctx: Context, skip: Token | None = Non
         if subject is not None and subject.lower_ == "it" and any(c.dep_ == "auxpass" for c in verb.children):
             return Attribution("unnamed sources", "anonymous", f"it is {verb.text}", "reporting verb (passive)")
         if subject is None:
-            agent = next((c for c in verb.children if c.dep_ == "agent"), None)
-            if agent is not None:
-                subject = next((c for c in agent.children if c.dep_ == "pobj"), None)
+            subject = cue_subject(verb)
         if subject is None and verb.dep_ in {"xcomp", "conj"}:  # "Seoul has gone so far as to say"
             subject = subject_of(verb.head)
         if subject is None:
@@ -156,7 +163,7 @@ def _attribution_from_verbs(token: Token, ctx: Context, skip: Token | None = Non
 
 def negated_belief(token: Token) -> bool:
     """ "experts did not think China would become involved": the negation belongs to the forecast."""
-    doubting = set(vocabulary()["doubt_verbs"])
+    doubting = verbs_with("doubt")
     for verb in _attribution_verbs(token):
         negated = any(c.dep_ == "neg" for c in verb.children)
         return negated != (verb.lemma_.lower() in doubting)  # "critics doubt that X will" predicts not-X
@@ -167,10 +174,8 @@ def _according_to(head: Token, ctx: Context) -> Attribution | None:
     start, end = segment(head)
     doc = head.doc
     for token in doc.char_span(start, end, alignment_mode="expand") or []:
-        if token.lower_ == "according" and token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "to":
-            pobj = next((c for c in doc[token.i + 1].children if c.dep_ == "pobj"), None)
-            if pobj is None:
-                continue
+        pobj = according_to_object(token)
+        if pobj is not None:
             found = _speaker_from_subject(pobj, ctx, token)
             if found is not None:
                 return Attribution(found.forecaster, found.kind, found.text, "according to")
@@ -183,7 +188,7 @@ def _own_subject(cand: Candidate, ctx: Context) -> Attribution | None:
     outer = cand.outer
     if outer is None or outer.i == cand.head.i or outer.pos_ != "VERB":
         return None
-    if outer.lemma_.lower() not in set(vocabulary()["attribution_verbs"]):
+    if outer.lemma_.lower() not in holder_verbs():
         return None
     subject = next((c for c in outer.children if c.dep_ == "nsubj"), None)
     if subject is None or subject.lower_ in {"it", "there"}:
@@ -198,8 +203,8 @@ def _parenthetical(cand: Candidate, ctx: Context) -> Attribution | None:
         if not on_line(anchor, cand.head):
             break
         for child in anchor.children:
-            if child.dep_ == "parataxis" and child.lemma_.lower() in set(vocabulary()["attribution_verbs"]):
-                subject = subject_of(child)
+            if child.dep_ == "parataxis" and child.lemma_.lower() in holder_verbs():
+                subject = cue_subject(child)
                 if subject is not None:
                     found = _speaker_from_subject(subject, ctx, child)
                     if found is not None:
@@ -241,26 +246,46 @@ def _quote_attribution(quote_span: tuple[int, int], ctx: Context) -> Attribution
     start, end = quote_span
     text = ctx.document.text
     line_start, line_end = line_bounds(text, start)
-    verbs = set(vocabulary()["attribution_verbs"])
+    verbs = holder_verbs()
     window = ctx.parsed.char_span(line_start, line_end, alignment_mode="expand")
     if window is None:
         return None
     outside = [t for t in window if not (start <= t.idx < end)]
     for token in outside:
         if token.lemma_.lower() in verbs and token.pos_ in {"VERB", "AUX"}:
-            subject = subject_of(token)
-            if subject is not None and not (start <= subject.idx < end):
+            subject = cue_subject(token, lambda t: not (start <= t.idx < end))
+            if subject is not None:
                 found = _speaker_from_subject(subject, ctx, token)
                 if found is not None:
                     return Attribution(found.forecaster, found.kind, found.text, "quoted paragraph")
     return None
 
 
+def _quote_speaker(cand: Candidate, span: tuple[int, int], ctx: Context) -> Attribution | None:
+    """The speaker the quotes stage gave the quote around the forecast. Not for reported speech
+    holding its own believer ("The ministry said X believes the currency will weaken": X holds
+    the belief, the ministry only reports it)."""
+    start, end = span
+    for quote in ctx.quotes:
+        if not (quote.get("speaker") and quote["char_start"] <= start and end <= quote["char_end"] + 2):
+            continue
+        if quote.get("kind") == "indirect" and _believer_inside(cand, quote):
+            continue
+        return Attribution(quote["speaker"], "named", quote.get("speaker"), "quote")
+    return None
+
+
+def _believer_inside(cand: Candidate, quote: dict[str, Any]) -> bool:
+    """A belief verb above the forecast, with a subject of its own, inside the reported words."""
+    return any(quote["char_start"] <= verb.idx < quote["char_end"] and subject_of(verb) is not None
+               for verb in _attribution_verbs(cand.outer or cand.head))
+
+
 def attribute(cand: Candidate, span: tuple[int, int], ctx: Context) -> Attribution:
     start, end = span
-    for quote in ctx.quotes:  # the quotes stage has already attributed its quotations
-        if quote.get("speaker") and quote["char_start"] <= start and end <= quote["char_end"] + 2:
-            return Attribution(quote["speaker"], "named", quote.get("speaker"), "quote")
+    quoted = _quote_speaker(cand, span, ctx)  # the quotes stage has already attributed its quotations
+    if quoted is not None:
+        return quoted
     if cand.kind == "object":  # "Kyiv anticipates up to 15,000 troops": the subject forecasts
         subject = subject_of(cand.head) or (cand.head.head if cand.head.dep_ == "acl" else None)
         if subject is not None:
@@ -286,23 +311,19 @@ def attribute(cand: Candidate, span: tuple[int, int], ctx: Context) -> Attributi
 
 
 def speaker_events(ctx: Context) -> list[tuple[int, Attribution]]:
-    """Every named speaker in text order (reporting verbs with a named subject, attributed quotes):
-    a later 'he said' most often refers to the last of them, not to the last person mentioned."""
-    verbs = set(vocabulary()["attribution_verbs"])
+    """Every named speaker in text order (reporting verbs with a named person as subject,
+    attributed quotes): a later 'he said' most often refers to the last of them, not to the last
+    person mentioned."""
     events: list[tuple[int, Attribution]] = []
     for token in ctx.parsed:
-        if token.lemma_.lower() in verbs and token.pos_ in {"VERB", "AUX"}:
-            subject = subject_of(token)
+        if token.lemma_.lower() in holder_verbs() and token.pos_ in {"VERB", "AUX"}:
+            subject = cue_subject(token)
             if subject is None or subject.pos_ == "PRON":
                 continue
-            name = _named(subject, ctx)
-            if name and _is_person_name(name, ctx.mentions):
-                events.append((token.idx, Attribution(name, "named", subject.text, "reporting verb")))
+            found = name_speaker(subject, ctx.mentions, None)
+            if found is not None and found.person and found.name:
+                events.append((token.idx, Attribution(found.name, "named", subject.text, "reporting verb")))
     for quote in ctx.quotes:
         if quote.get("speaker"):
             events.append((quote["char_end"], Attribution(quote["speaker"], "named", quote["speaker"], "quote")))
     return sorted(events, key=lambda e: e[0])
-
-
-def _is_person_name(name: str, mentions: list[dict[str, Any]]) -> bool:
-    return any(m["name"] == name and _is_person(m) for m in mentions)

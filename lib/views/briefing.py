@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -10,23 +12,40 @@ from typing import Any
 import pandas as pd
 
 from lib.core.document import escape_html, snippet
-from lib.corpus.gaps import claim_view, contested_claims, intelligence_gaps, single_source_claims
+from lib.corpus.bottom_line import best_group, leading_series
+from lib.corpus.bottom_line import sentences as bottom_line_sentences
+from lib.corpus.gaps import (
+    claim_view,
+    contested_claims,
+    intelligence_gaps,
+    single_source_claims,
+)
 from lib.corpus.grading import grade_sources, graded_claims
 from lib.corpus.inputs import Inputs, outlets_by_doc
-from lib.corpus.judgments import key_judgments
-from lib.corpus.prose import as_list, cite, col, fmt_range, is_missing, plural, text_or_none, to_date
+from lib.corpus.judgments import figure_phrase, key_judgments
+from lib.corpus.prose import (
+    as_list,
+    cite,
+    col,
+    fmt_range,
+    is_missing,
+    plural,
+    text_or_none,
+    to_date,
+)
 from lib.corpus.synthesis import (
     bottom_line,
     forecast_ledger,
     reconcile_troops,
     reconciliation_text,
+    story_tables,
     top_quotes,
     troops_with_dates,
 )
 from lib.corpus.timeline import timeline
 from lib.views import report
 from lib.views.actors import plot_network
-from lib.views.charts import troop_chart
+from lib.views.charts import series_chart, troop_chart
 
 
 def actor_network_figure(inputs: Inputs):
@@ -112,6 +131,10 @@ class Briefing:
     forecasts_due: pd.DataFrame
     forecast_scores: pd.DataFrame
     forecast_text: str
+    series: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bottom_line_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    series_figure: Any = None
+    suggestions: pd.DataFrame = field(default_factory=pd.DataFrame)
     checks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     # Display helpers: each returns escaped HTML, so a notebook cell ends with one call.
@@ -161,13 +184,31 @@ class Briefing:
 
     @property
     def side_by_side_html(self) -> report.HtmlFragment:
+        """The leading series' disagreeing figures side by side, then contested and single-source claims:
+        two columns only when both have rows (a half-empty column reads as a missing section)."""
         left = report.html_table(self.contested, ["cluster", "figure", "source", "sentence", "cite"],
                                  caption="Contested: sources disagree", labels={"cite": "document @ offsets"},
                                  max_rows=20, empty="No contested claims: no cluster has incompatible figures.")
         right = report.html_table(self.single_source, ["figure", "source", "sentence", "cite"],
                                   caption="Single-source: no independent corroboration",
                                   labels={"cite": "document @ offsets"}, max_rows=15, empty="No single-source claims.")
-        return report.HtmlFragment(f'<div class="side-by-side"><div>{left}</div><div>{right}</div></div>')
+        parts = [self.contradictions_html]
+        if len(self.contested) and len(self.single_source):
+            parts.append(_columns([left, right]))
+        else:
+            parts += [left, right]
+        return report.HtmlFragment("".join(parts))
+
+    @property
+    def contradictions_html(self) -> report.HtmlFragment:
+        """Each figure the leading series' origins give at its latest date, one column per figure."""
+        groups = _rival_groups(self.series)
+        if len(groups) < 2:
+            return report.HtmlFragment("")
+        label = str(self.series["series_label"].iloc[0])
+        tables = [report.html_table(_point_view(g), ["figure", "origin", "as of", "sentence", "document"],
+                                    caption=f"{figure_phrase(g)} {label}", max_rows=10) for g in groups]
+        return _columns(tables)
 
     @property
     def gaps_html(self) -> report.HtmlFragment:
@@ -189,6 +230,25 @@ class Briefing:
                                  labels={"cite": "document @ offsets"}, empty="No attributed quotes.")
 
     @property
+    def series_html(self) -> report.HtmlFragment:
+        """The leading series' chart, then each counted thing's figures over time with origin and status
+        (new, repeat, stale, superseded), then the forecasts later articles bear on (suggestions for the
+        researcher, never outcomes)."""
+        if self.series.empty:
+            return report.html_paragraphs(["No figure series: no dated count with an event and a party."])
+        view = self.series.sort_values(["series_rank", "as_of", "doc_id", "char_start"], na_position="last")
+        parts = [_figure_img(self.series_figure, "The leading figure series over time, by origin and status"),
+                 report.html_table(view, ["series_label", "value_text", "as_of", "as_of_basis", "origin", "status",
+                                          "doc_id"], caption="Figures over time, one row per point", max_rows=25,
+                                   labels={"series_label": "series", "value_text": "figure", "as_of_basis": "dated by",
+                                           "doc_id": "document"})]
+        if len(self.suggestions):
+            parts.append(report.html_table(self.suggestions, ["forecast_id", "outcome", "rule", "sentence", "doc_id"],
+                                           caption="Forecasts a later article bears on (suggested, to confirm in "
+                                                   "resolutions.csv)", max_rows=15))
+        return report.HtmlFragment("".join(parts))
+
+    @property
     def forecasts_html(self) -> report.HtmlFragment:
         parts = [report.html_paragraphs([self.forecast_text])]
         if len(self.forecast_summary):
@@ -204,6 +264,40 @@ class Briefing:
     @property
     def checks_html(self) -> report.HtmlFragment:
         return report.html_table(self.checks, ["check", "passed", "detail"])
+
+
+def _columns(fragments: list[str]) -> report.HtmlFragment:
+    """Fragments side by side (already escaped HTML)."""
+    return report.HtmlFragment('<div class="side-by-side">' + "".join(f"<div>{f}</div>" for f in fragments) + "</div>")
+
+
+def _rival_groups(series: pd.DataFrame) -> list[pd.DataFrame]:
+    """The leading series' standing figures that disagree, best-corroborated first (as the bottom line)."""
+    if series.empty:
+        return []
+    best, others = best_group(leading_series(series))
+    rivals = [g for g in others if any(len(as_list(c)) for c in g["conflicts_with"])]
+    return [best, *rivals] if best is not None and rivals else []
+
+
+def _point_view(points: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "figure": points["value_text"], "origin": points["origin"],
+        "as of": [d.isoformat() if d else "undated" for d in (to_date(v) for v in points["as_of"])],
+        "sentence": [snippet(str(t), 200) for t in points["sentence"]],
+        "document": [cite(d, a, b) for d, a, b in zip(points["doc_id"], points["char_start"], points["char_end"])],
+    }).reset_index(drop=True)
+
+
+def _figure_img(figure: Any, alt: str) -> str:
+    """A matplotlib figure as an inline PNG (a data: address, so the page needs no network); '' when none.
+    Only generated pixels and a fixed alt text go into the tag: no article text is ever written raw."""
+    if figure is None:
+        return ""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<figure class="series-chart"><img alt="{escape_html(alt)}" src="data:image/png;base64,{data}"></figure>'
 
 
 def _date_with_basis(published: Any, basis: Any) -> str | None:
@@ -267,25 +361,30 @@ def compose(inputs: Inputs, corpus: str | Path, as_of: date,
     claims = graded_claims(inputs)
     grades = grade_sources(inputs, claims)
     rec = reconcile_troops(inputs)
-    judgments = key_judgments(inputs, claims, grades, rec)
+    story = story_tables(inputs, claims)
+    summary = bottom_line(inputs, story["figure_series"], claims, as_of)
+    judgments = key_judgments(inputs, claims, grades, series=story["figure_series"])
     events = timeline(inputs, cache_dir)
     gaps = intelligence_gaps(inputs, claims, as_of)
     ledger = forecast_ledger(inputs, as_of)
     briefing = Briefing(
         header=header_html(corpus, inputs, as_of),
-        bottom_line_sentences=bottom_line(inputs, grades, claims, rec, ledger, as_of),
+        bottom_line_sentences=bottom_line_sentences(summary), bottom_line_table=summary,
         judgments=judgments, reconciliation=reconciliation_text(rec), troop_figure=troop_chart(inputs.troops),
         troops=_troop_view(inputs), sources=grades, contested=contested_claims(claims, outlets_by_doc(inputs)),
         single_source=single_source_claims(claims, outlets_by_doc(inputs)), gaps=gaps, timeline=events,
         actor_figure=actor_network_figure(inputs), quotes=top_quotes(inputs),
         forecast_summary=ledger["summary"], forecasts_due=ledger["due"], forecast_scores=ledger["scores"],
         forecast_text=_forecast_text(inputs, ledger, as_of),
+        series=story["figure_series"], suggestions=story["resolution_suggestions"],
+        series_figure=series_chart(story["figure_series"]),
     )
     briefing._evidence = _evidence_view(judgments, claims, outlets_by_doc(inputs))
     fragments = [briefing.header, briefing.bottom_line, briefing.judgments_html, briefing.judgment_evidence_html,
                  briefing.reconciliation_html, briefing.troops_html, briefing.sources_html,
                  briefing.side_by_side_html, briefing.gaps_html, briefing.timeline_html, briefing.quotes_html,
-                 briefing.forecasts_html]
+                 briefing.forecasts_html, briefing.series_html]
     briefing.checks = checks(inputs, grades, judgments, events, fragments)
-    tables = {"source_grades": grades, "judgments": judgments, "timeline": events, "gaps": gaps}
+    tables = {"source_grades": grades, "judgments": judgments, "timeline": events, "gaps": gaps, **story,
+              "bottom_line": summary}
     return briefing, tables

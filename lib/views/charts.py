@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib.corpus.claims import as_date
+from lib.corpus.prose import to_date
 from lib.evaluate.claims import is_missing
 from lib.views.claims import Mark
 
@@ -138,7 +138,7 @@ def troop_chart(troops: pd.DataFrame):
     undated_i = 0
     marks: dict[Any, list[Mark]] = {dated_axes: [], undated_axes: []}  # drawn by one artist per axes
     for label, row in zip(labels, people.itertuples()):
-        when = as_date(row.as_of)
+        when = to_date(row.as_of)
         if when is None:
             axes, x = undated_axes, float(undated_i)
             undated_i += 1
@@ -175,5 +175,77 @@ def troop_chart(troops: pd.DataFrame):
     handles += [Line2D([], [], color="black", marker=m, linestyle="none", label=k) for k, m in markers.items()]
     undated_axes.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     figure.suptitle("Troop figures over time, by source (bar = stated range)")
+    figure.tight_layout()
+    return figure
+
+
+# How a point's status reads on the series chart: a repeat or stale point is hollow (it adds no news).
+STATUS_MARKERS = {"new": "o", "superseded": "v", "repeat": "s", "stale": "X"}
+
+
+def _series_marks(points: pd.DataFrame, colours: dict[str, str], dated_axes: Any, undated_axes: Any,
+                  labels: list[str]) -> tuple[dict[Any, list[Mark]], list[date], int]:
+    """The marks of a series' points: a bar for a range, the status as marker, the origin as colour."""
+    import matplotlib.dates as mdates
+
+    marks: dict[Any, list[Mark]] = {dated_axes: [], undated_axes: []}
+    seen: dict[date, int] = {}
+    undated_i = 0
+    for label, row in zip(labels, points.itertuples()):
+        when = to_date(row.as_of)
+        if when is None:
+            axes, x = undated_axes, float(undated_i)
+            undated_i += 1
+        else:
+            k = seen.get(when, 0)
+            seen[when] = k + 1
+            axes, x = dated_axes, mdates.date2num(when) + k * 0.15
+        lo = None if is_missing(row.value_low) else float(row.value_low)
+        hi = None if is_missing(row.value_high) else float(row.value_high)
+        bottom, top = (lo if lo is not None else hi), (hi if hi is not None else lo)
+        if bottom != top:
+            marks[axes].append(("bar", x, bottom, top, colours[label]))
+        marks[axes].append(("point", x, bottom, STATUS_MARKERS.get(row.status, "o"), colours[label]))
+        if hi is None:
+            marks[axes].append(("cap", x, bottom * 1.15, "^", colours[label]))
+    return marks, sorted(seen), undated_i
+
+
+def series_chart(series: pd.DataFrame):
+    """One figure series over time: each point at the date the text gives it for, coloured by its origin
+    (at most ten colours, the rest one grey entry), its marker telling its status (new, repeat, stale,
+    superseded), a bar for a stated range and a '^' for a floor. Undated points sit in a panel of their
+    own, so none is dropped. Draws the leading series (lowest series_rank) when given several."""
+    import matplotlib.dates as mdates
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    figure = Figure(figsize=(9, 4.5))
+    dated_axes, undated_axes = figure.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 1]})
+    if series.empty:
+        dated_axes.text(0.5, 0.5, "no figure series", ha="center", va="center", transform=dated_axes.transAxes)
+        return figure
+    points = series[series["series_rank"] == series["series_rank"].min()]
+    labels = [str(o) for o in points["origin"]]
+    origins, colours = _source_colours(labels)
+    marks, days, n_undated = _series_marks(points, colours, dated_axes, undated_axes, labels)
+    for axes, its_marks in marks.items():
+        if its_marks:
+            _marks_in_order()(axes, its_marks)
+    if days:
+        dated_axes.set_xlim(mdates.date2num(days[0]) - 1, mdates.date2num(days[-1]) + 1)
+        span_days = (days[-1] - days[0]).days
+        dated_axes.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, (span_days + 2) // 4)))
+        dated_axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    dated_axes.set_yscale("log")
+    dated_axes.set_ylabel(f"{points['series_label'].iloc[0]} (log scale)", fontsize=8)
+    dated_axes.set_title("dated (as of)", fontsize=9)
+    undated_axes.set_title("undated", fontsize=9)
+    undated_axes.set_xlim(-1, max(n_undated, 1))
+    undated_axes.set_xticks([])
+    handles = [Line2D([], [], color=colours[o], linewidth=3, label=o) for o in origins]
+    handles += [Line2D([], [], color="black", marker=m, linestyle="none", label=s) for s, m in STATUS_MARKERS.items()]
+    undated_axes.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    figure.suptitle(f"{points['series_label'].iloc[0]}: each point by origin and status")
     figure.tight_layout()
     return figure

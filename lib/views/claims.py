@@ -10,7 +10,7 @@ import pandas as pd
 from lib.core import quantities, store
 from lib.core.document import snippet
 from lib.core.tables import CLAIMS, DOCUMENTS
-from lib.corpus.claims import as_date
+from lib.corpus.prose import to_date
 from lib.evaluate.claims import is_missing
 
 # ---------------------------------------------------------------------------------------------
@@ -40,10 +40,12 @@ def troop_table(troops: pd.DataFrame) -> pd.DataFrame:
                    for lo, hi in zip(troops.value_low, troops.value_high)],
         "as written": troops.qualifier.fillna(""),
         "unit": troops.unit,
+        "counted": [" ".join(str(v) for v in (party, event) if isinstance(v, str)) or "–"
+                    for party, event in zip(troops.counted_party, troops.counted_event)],
         "modality": troops.modality,
         "source": [s if isinstance(s, str) else f"({t})" if isinstance(t, str) else "(author)"
                    for s, t in zip(troops.source, troops.source_text)],
-        "as of": [as_date(d).isoformat() if as_date(d) is not None else "undated" for d in troops.as_of],
+        "as of": [to_date(d).isoformat() if to_date(d) is not None else "undated" for d in troops.as_of],
         "sentence": [snippet(s, 110) for s in troops.sentence],
     }).reset_index(drop=True)
 

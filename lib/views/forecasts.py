@@ -24,7 +24,7 @@ def forecasts_view(forecasts: pd.DataFrame) -> pd.DataFrame:
         (f"{t} ({to_date(s).isoformat()} – {to_date(e).isoformat()})" if to_date(s) and to_date(e) else t)
         if isinstance(t, str) else None
         for t, s, e in zip(view["horizon_text"], view["horizon_start"], view["horizon_end"])]
-    columns = ["forecaster", "forecaster_kind", "statement", "polarity", "probability_phrase", "probability",
+    columns = ["forecaster", "forecaster_kind", "forecast_kind", "statement", "polarity", "probability_phrase", "probability",
                "condition", "horizon", "status", "doc_id"]
     return view.sort_values(["forecaster", "doc_id", "char_start"])[columns].reset_index(drop=True)
 
@@ -57,9 +57,9 @@ def scores_note(result: dict[str, Any]) -> str:
     f = result["forecasts"]
     resolved = int((f["status"] == "resolved").sum()) if len(f) else 0
     if resolved == 0:
-        return (f"The ledger (notebooks/resolutions.csv) holds no outcome for these forecasts yet, so there is "
-                f"nothing to score: add rows with forecast_key, outcome (yes/no/ambiguous/annulled), resolved_on "
-                f"and a cited source. Brier form: one-sided, (midpoint of band − outcome)², 0 is perfect.")
+        return ("The ledger (notebooks/resolutions.csv) holds no outcome for these forecasts yet, so there is "
+                "nothing to score: add rows with forecast_key, outcome (yes/no/ambiguous/annulled), resolved_on "
+                "and a cited source. Brier form: one-sided, (midpoint of band − outcome)², 0 is perfect.")
     calibration = "" if len(result["calibration"]) else \
         f" Too few scored forecasts for a calibration table (needs {MIN_CALIBRATION})."
     return f"{resolved} forecasts resolved in the ledger as of {result['as_of']}.{calibration}"
