@@ -206,6 +206,13 @@ def test_role_resolves_to_the_one_person_the_article_gave_it():
     assert found["The defence minister"] == "Halima Osei"
 
 
+def test_words_before_a_name_describe_it_only_back_to_the_previous_name():
+    """'Governor X told President Y': the governor is X (or nobody), never Y."""
+    found = names("Governor Petrenko told President Olena Marchuk on Monday that 4,000 people had "
+                  "been evacuated. The governor said more buses were coming.")
+    assert found.get("The governor") != "Olena Marchuk"
+
+
 def test_role_shared_by_two_people_stays_unresolved():
     found = names("President Joseph Boakye met President Samuel Mensah in Accra. The president said talks went well.")
     assert "The president" not in found

@@ -248,3 +248,12 @@ def test_counted_events_vocabulary_is_general_and_well_formed():
         assert role in roles
         for rule in rules:
             assert rule.event is None or rule.event in events
+
+
+def test_a_distance_or_share_is_a_measure_not_a_count():
+    rows = {r["value_text"]: r for r in extract(
+        "Government troops advanced 12 kilometres and captured 300 fighters, "
+        "about 40% of the garrison, the army said.") if r.get("value_text")}
+    assert rows["12"]["kind"] == "measure" and rows["12"]["counted_event"] is None
+    assert rows["about 40"]["kind"] == "measure"
+    assert rows["300"]["kind"] == "quantity" and rows["300"]["counted_event"] == "captured"

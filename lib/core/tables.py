@@ -116,6 +116,7 @@ CLAIMS = table(
         ("char_end", "INTEGER", "End of the sentence in documents.text (text[char_start:char_end] == sentence)."),
         ("sentence", "VARCHAR", "The claim's sentence as written."),
         ("kind", "VARCHAR", "'quantity' (a counted figure), 'duration' (a figure of time: years, months), "
+                            "'measure' (a distance, area or share: '12 kilometres', '40%'), "
                             "'event' (something happened or will) or 'position' (a stated view)."),
         ("value_low", "DOUBLE", "Lower bound of the figure; NULL when the text gives none ('up to N')."),
         ("value_high", "DOUBLE", "Upper bound of the figure; NULL when the text gives none ('more than N')."),

@@ -62,7 +62,7 @@ def single_source_claims(claims: pd.DataFrame, outlets: dict[str, str] | None = 
     single = claims[(col(claims, "n_independent_sources", 1) <= 1) & ~col(claims, "contradiction", False).astype(bool)].copy()
     # Durations ('30 years') and bare numbers with no counted thing are background, not claims to weigh.
     has_figure = col(single, "value_low").notna() | col(single, "value_high").notna()
-    counted = col(single, "unit").notna() & (col(single, "kind") != "duration")
+    counted = col(single, "unit").notna() & ~col(single, "kind").isin(["duration", "measure"])
     single = single[~has_figure | counted]
     single["_troops"] = col(single, "is_troop_estimate", False).fillna(False).astype(bool)
     single["_has_figure"] = col(single, "value_low").notna() | col(single, "value_high").notna()

@@ -76,7 +76,7 @@ def is_statement_of_count(row: dict[str, Any]) -> bool:
         return False
     if is_missing(row.get("value_low")) and is_missing(row.get("value_high")):
         return False
-    if row.get("kind") == "duration" or row.get("unit_category") == "time" or row.get("bound") == "vague":
+    if row.get("kind") in ("duration", "measure") or row.get("unit_category") == "time" or row.get("bound") == "vague":
         return False
     if (text_or_none(row.get("modality")) or "reported") not in COUNT_MODALITIES or row.get("polarity") == "negative":
         return False

@@ -269,6 +269,8 @@ def _figure_rows(document: Document, parsed: Doc, unit: Span, attributions: list
         event = counted_event(quantity, target, unit_noun, category, deployed, modality)
         if noun is None and inherited is not None and sentence_previous is not None and event == "other":
             event = sentence_previous.get("counted_event")  # "five of them": the same count, narrowed
+        if kind == "quantity" and event is None:
+            kind = "measure"  # a distance, an area, a share: a figure that counts nothing
         party = counted_party(target, noun or inherited, event, mentions, memory, sentence_previous)
         _remember_party(memory, noun or inherited, event, party)
         rows.append({

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -559,10 +560,14 @@ def _described_people(rows: list[dict[str, Any]], text: str) -> dict[str, dict[s
     """Person named in full -> what the article says of them: the words of their titles and
     appositions and of the phrase right before the name, folded; and a representative row."""
     people: dict[str, dict[str, Any]] = {}
+    ends = sorted(r["char_end"] for r in rows)
     for row in rows:
         if row["kind"] != "person" or len(name_tokens(row["name"])) < 2:
             continue
-        before = text[row["sentence_start"]:row["char_start"]]
+        # The words right before a name describe it only back to the previous name: in "Kursk
+        # Governor Alexei Smirnov told President Putin" the governor is not Putin.
+        previous = ends[bisect.bisect_right(ends, row["char_start"]) - 1] if ends and ends[0] <= row["char_start"] else 0
+        before = text[max(row["sentence_start"], previous):row["char_start"]]
         lead = re.split(r"[,;:(\"“”]|\s[-–—]\s|\n", before)[-1]
         said = " ".join(p for p in (lead, row["role"] or "", row["affiliation"] or "") if p)
         entry = people.setdefault(row["name"], {"row": row, "text": ""})

@@ -20,12 +20,12 @@ from lib.evaluate.claims import is_missing
 def claims_per_document(claims: pd.DataFrame) -> pd.DataFrame:
     """Claims per document by kind, and how many are troop figures."""
     if claims.empty:
-        return pd.DataFrame(columns=["doc_id", "claims", "quantity", "duration", "event", "position", "troop figures"])
+        return pd.DataFrame(columns=["doc_id", "claims", "quantity", "duration", "measure", "event", "position", "troop figures"])
     counts = claims.pivot_table(index="doc_id", columns="kind", values="claim_id", aggfunc="count", fill_value=0)
-    for kind in ("quantity", "duration", "event", "position"):
+    for kind in ("quantity", "duration", "measure", "event", "position"):
         if kind not in counts:
             counts[kind] = 0
-    counts = counts[["quantity", "duration", "event", "position"]]
+    counts = counts[["quantity", "duration", "measure", "event", "position"]]
     counts.insert(0, "claims", counts.sum(axis=1))
     counts["troop figures"] = claims.groupby("doc_id").is_troop_estimate.sum().astype(int)
     return counts.reset_index().rename_axis(columns=None)
