@@ -14,6 +14,7 @@ from lib.core import nlp
 from lib.core.config import GOLD_DIR
 from lib.core.document import Document
 from lib.corpus.forecasts import str_or_empty, to_date
+from lib.evaluate.matching import match_spans
 from lib.extract.rows import analyse_document
 
 # --------------------------------------------------------------------------------------------
@@ -73,21 +74,8 @@ def _dates_ok(gold: dict[str, Any], pred: dict[str, Any]) -> bool | None:
 
 
 def match_to_gold(predicted: list[dict[str, Any]], gold: list[dict[str, Any]]) -> list[tuple[dict, dict | None]]:
-    """Pair each gold forecast with the unused prediction whose clause overlaps its anchor most."""
-    used: set[int] = set()
-    pairs = []
-    for g in sorted(gold, key=lambda g: (g["doc_id"], g["char_start"])):
-        best, best_overlap = None, 0
-        for i, p in enumerate(predicted):
-            if i in used or p["doc_id"] != g["doc_id"]:
-                continue
-            overlap = min(p["char_end"], g["char_end"]) - max(p["char_start"], g["char_start"])
-            if overlap > best_overlap:
-                best, best_overlap = i, overlap
-        if best is not None:
-            used.add(best)
-        pairs.append((g, predicted[best] if best is not None else None))
-    return pairs
+    """Pair each gold forecast with the unused prediction of its document whose clause overlaps its anchor most."""
+    return match_spans(sorted(gold, key=lambda g: (g["doc_id"], g["char_start"])), predicted, same_document=True)
 
 
 def score_against_gold(predicted: list[dict[str, Any]], gold: list[dict[str, Any]]) -> dict[str, Any]:

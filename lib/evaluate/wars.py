@@ -25,6 +25,7 @@ from lib.core.config import GOLD_DIR
 from lib.core.document import Document
 from lib.core.nlp import parse_texts
 from lib.corpus.registry import build_registry
+from lib.evaluate.matching import match_spans, own_span
 from lib.extract.names import fold
 from lib.extract.rows import Rows, analyse_document
 
@@ -80,29 +81,6 @@ def same_actor(predicted: Any, gold: Any, item: dict[str, Any]) -> bool:
 
 # ------------------------------------------------------------------------------ matching
 
-def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
-    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
-
-
-def _match(gold: list[dict[str, Any]], predicted: list[dict[str, Any]], span_of) -> list[tuple[dict, dict | None]]:
-    """Each gold span with the predicted row overlapping it most (one predicted row per gold)."""
-    used: set[int] = set()
-    pairs = []
-    for g in gold:
-        span = (g["char_start"], g["char_end"])
-        best, best_overlap = None, 0
-        for i, p in enumerate(predicted):
-            if i in used:
-                continue
-            overlap = _overlap(span, span_of(p))
-            if overlap > best_overlap:
-                best, best_overlap = i, overlap
-        if best is not None:
-            used.add(best)
-        pairs.append((g, predicted[best] if best is not None else None))
-    return pairs
-
-
 def _figure_span(row: dict[str, Any]) -> tuple[int, int]:
     return (row["value_start"], row["value_end"]) if row.get("value_start") is not None else (0, 0)
 
@@ -138,7 +116,7 @@ def score_figures(items: list[dict[str, Any]], extracted: list[Rows]) -> list[di
     fields = {"counted_event": [0, 0], "counted_party": [0, 0], "modality": [0, 0], "source": [0, 0]}
     for item, rows in zip(items, extracted):
         mine = _figures(rows)
-        pairs = _match(item["figures"], mine, _figure_span)
+        pairs = match_spans(item["figures"], mine, _figure_span)
         total += len(pairs)
         predicted += len(mine)
         for gold, pred in pairs:
@@ -169,7 +147,7 @@ def score_quotes(items: list[dict[str, Any]], extracted: list[Rows]) -> list[dic
     found = total = predicted = speaker = 0
     for item, rows in zip(items, extracted):
         mine = _direct_quotes(rows)
-        pairs = _match(item["quotes"], mine, lambda r: (r["char_start"], r["char_end"]))
+        pairs = match_spans(item["quotes"], mine, own_span)
         total += len(pairs)
         predicted += len(mine)
         for gold, pred in pairs:
@@ -185,7 +163,7 @@ def score_forecasts(items: list[dict[str, Any]], extracted: list[Rows]) -> list[
     found = total = predicted = forecaster = kind = 0
     for item, rows in zip(items, extracted):
         mine = rows["forecasts"]
-        pairs = _match(item["forecasts"], mine, lambda r: (r["char_start"], r["char_end"]))
+        pairs = match_spans(item["forecasts"], mine, own_span)
         total += len(pairs)
         predicted += len(mine)
         for gold, pred in pairs:
@@ -256,16 +234,16 @@ def misses(path: str | Path, field: str, model: str | None = None, limit: int = 
     extracted = extract(items, model)
     for item, rows in zip(items, extracted):
         if field == "figures":
-            for gold, pred in _match(item["figures"], _figures(rows), _figure_span):
+            for gold, pred in match_spans(item["figures"], _figures(rows), _figure_span):
                 yield {"doc": item["doc_id"], "gold": gold, "predicted": pred and {
                     k: pred.get(k) for k in ("value_text", "unit", "counted_event", "counted_party", "modality",
                                              "source_name", "sentence")}}
         elif field == "quotes":
-            for gold, pred in _match(item["quotes"], _direct_quotes(rows), lambda r: (r["char_start"], r["char_end"])):
+            for gold, pred in match_spans(item["quotes"], _direct_quotes(rows), own_span):
                 yield {"doc": item["doc_id"], "gold": gold, "predicted": pred and {
                     k: pred.get(k) for k in ("text", "speaker", "speaker_text", "attribution_rule")}}
         elif field == "forecasts":
-            for gold, pred in _match(item["forecasts"], rows["forecasts"], lambda r: (r["char_start"], r["char_end"])):
+            for gold, pred in match_spans(item["forecasts"], rows["forecasts"], own_span):
                 yield {"doc": item["doc_id"], "gold": gold, "predicted": pred and {
                     k: pred.get(k) for k in ("statement", "forecaster", "forecaster_kind", "forecast_kind",
                                              "attribution_rule")}}
