@@ -111,6 +111,43 @@ def _source_colours(labels: list[str]) -> tuple[list[str], dict[str, str]]:
     return top + [other], colours
 
 
+def _places(as_of: Any, dated_axes: Any, undated_axes: Any) -> tuple[list[tuple[Any, float]], list[date], int]:
+    """(axes, x) of each figure in order: undated ones side by side in their own panel, dated ones on
+    the time axis, nudged apart when several share a day (one source's bar must not hide another's);
+    with the days drawn and the number of undated figures, for the axes."""
+    import matplotlib.dates as mdates
+
+    places: list[tuple[Any, float]] = []
+    seen: dict[date, int] = {}
+    undated = 0
+    for value in as_of:
+        when = to_date(value)
+        if when is None:
+            places.append((undated_axes, float(undated)))
+            undated += 1
+        else:
+            k = seen.get(when, 0)
+            seen[when] = k + 1
+            places.append((dated_axes, mdates.date2num(when) + k * 0.15))
+    return places, sorted(seen), undated
+
+
+def _dress_axes(dated_axes: Any, undated_axes: Any, days: list[date], n_undated: int) -> None:
+    """Log scale, day ticks and panel titles shared by the figure charts."""
+    import matplotlib.dates as mdates
+
+    if days:  # at least a day either side, so a one-day corpus does not get hour ticks
+        dated_axes.set_xlim(mdates.date2num(days[0]) - 1, mdates.date2num(days[-1]) + 1)
+    dated_axes.set_yscale("log")
+    span_days = (days[-1] - days[0]).days if days else 1
+    dated_axes.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, (span_days + 2) // 4)))
+    dated_axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    dated_axes.set_title("dated (as of)", fontsize=9)
+    undated_axes.set_title("undated", fontsize=9)
+    undated_axes.set_xlim(-1, max(n_undated, 1))
+    undated_axes.set_xticks([])
+
+
 def troop_chart(troops: pd.DataFrame):
     """Figures over time by source: a range is a vertical bar, modality the marker, the source the colour.
 
@@ -119,7 +156,6 @@ def troop_chart(troops: pd.DataFrame):
     drawn down to the axis floor with a 'v' cap, a floor up with a '^' cap. Returns a Figure of fixed
     size (9 x 4.5 in); only personnel figures are drawn (brigades are another unit).
     """
-    import matplotlib.dates as mdates
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -134,18 +170,9 @@ def troop_chart(troops: pd.DataFrame):
     sources, colours = _source_colours(labels)
     markers = {"reported": "o", "planned": "s", "possible": "D"}
     floor = 100.0
-    seen: dict[date, int] = {}
-    undated_i = 0
+    places, days, n_undated = _places(people.as_of, dated_axes, undated_axes)
     marks: dict[Any, list[Mark]] = {dated_axes: [], undated_axes: []}  # drawn by one artist per axes
-    for label, row in zip(labels, people.itertuples()):
-        when = to_date(row.as_of)
-        if when is None:
-            axes, x = undated_axes, float(undated_i)
-            undated_i += 1
-        else:
-            k = seen.get(when, 0)
-            seen[when] = k + 1
-            axes, x = dated_axes, mdates.date2num(when) + k * 0.15
+    for label, row, (axes, x) in zip(labels, people.itertuples(), places):
         lo = None if is_missing(row.value_low) else row.value_low
         hi = None if is_missing(row.value_high) else row.value_high
         bottom = lo if lo is not None else floor
@@ -160,17 +187,8 @@ def troop_chart(troops: pd.DataFrame):
     for axes, its_marks in marks.items():
         if its_marks:
             _marks_in_order()(axes, its_marks)
-    if seen:  # at least a day either side, so a one-day corpus does not get hour ticks
-        dated_axes.set_xlim(mdates.date2num(min(seen)) - 1, mdates.date2num(max(seen)) + 1)
-    dated_axes.set_yscale("log")
+    _dress_axes(dated_axes, undated_axes, days, n_undated)
     dated_axes.set_ylabel("troops (log scale)")
-    span_days = (max(seen) - min(seen)).days if seen else 1
-    dated_axes.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, (span_days + 2) // 4)))
-    dated_axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
-    dated_axes.set_title("dated (as of)", fontsize=9)
-    undated_axes.set_title("undated", fontsize=9)
-    undated_axes.set_xlim(-1, max(undated_i, 1))
-    undated_axes.set_xticks([])
     handles = [Line2D([], [], color=colours[s], linewidth=3, label=s) for s in sources]
     handles += [Line2D([], [], color="black", marker=m, linestyle="none", label=k) for k, m in markers.items()]
     undated_axes.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
@@ -186,20 +204,10 @@ STATUS_MARKERS = {"new": "o", "superseded": "v", "repeat": "s", "stale": "X"}
 def _series_marks(points: pd.DataFrame, colours: dict[str, str], dated_axes: Any, undated_axes: Any,
                   labels: list[str]) -> tuple[dict[Any, list[Mark]], list[date], int]:
     """The marks of a series' points: a bar for a range, the status as marker, the origin as colour."""
-    import matplotlib.dates as mdates
 
+    places, days, n_undated = _places(points.as_of, dated_axes, undated_axes)
     marks: dict[Any, list[Mark]] = {dated_axes: [], undated_axes: []}
-    seen: dict[date, int] = {}
-    undated_i = 0
-    for label, row in zip(labels, points.itertuples()):
-        when = to_date(row.as_of)
-        if when is None:
-            axes, x = undated_axes, float(undated_i)
-            undated_i += 1
-        else:
-            k = seen.get(when, 0)
-            seen[when] = k + 1
-            axes, x = dated_axes, mdates.date2num(when) + k * 0.15
+    for label, row, (axes, x) in zip(labels, points.itertuples(), places):
         lo = None if is_missing(row.value_low) else float(row.value_low)
         hi = None if is_missing(row.value_high) else float(row.value_high)
         bottom, top = (lo if lo is not None else hi), (hi if hi is not None else lo)
@@ -208,7 +216,7 @@ def _series_marks(points: pd.DataFrame, colours: dict[str, str], dated_axes: Any
         marks[axes].append(("point", x, bottom, STATUS_MARKERS.get(row.status, "o"), colours[label]))
         if hi is None:
             marks[axes].append(("cap", x, bottom * 1.15, "^", colours[label]))
-    return marks, sorted(seen), undated_i
+    return marks, days, n_undated
 
 
 def series_chart(series: pd.DataFrame):
@@ -216,7 +224,6 @@ def series_chart(series: pd.DataFrame):
     (at most ten colours, the rest one grey entry), its marker telling its status (new, repeat, stale,
     superseded), a bar for a stated range and a '^' for a floor. Undated points sit in a panel of their
     own, so none is dropped. Draws the leading series (lowest series_rank) when given several."""
-    import matplotlib.dates as mdates
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -232,17 +239,8 @@ def series_chart(series: pd.DataFrame):
     for axes, its_marks in marks.items():
         if its_marks:
             _marks_in_order()(axes, its_marks)
-    if days:
-        dated_axes.set_xlim(mdates.date2num(days[0]) - 1, mdates.date2num(days[-1]) + 1)
-        span_days = (days[-1] - days[0]).days
-        dated_axes.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, (span_days + 2) // 4)))
-        dated_axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
-    dated_axes.set_yscale("log")
+    _dress_axes(dated_axes, undated_axes, days, n_undated)
     dated_axes.set_ylabel(f"{points['series_label'].iloc[0]} (log scale)", fontsize=8)
-    dated_axes.set_title("dated (as of)", fontsize=9)
-    undated_axes.set_title("undated", fontsize=9)
-    undated_axes.set_xlim(-1, max(n_undated, 1))
-    undated_axes.set_xticks([])
     handles = [Line2D([], [], color=colours[o], linewidth=3, label=o) for o in origins]
     handles += [Line2D([], [], color="black", marker=m, linestyle="none", label=s) for s, m in STATUS_MARKERS.items()]
     undated_axes.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
