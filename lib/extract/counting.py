@@ -86,28 +86,27 @@ def _coordinated_partner(verb: Token) -> Token | None:
     return second if verb is first else first
 
 
+def _preposition_event(token: Token, preposition: str, noun: Token | None, category: str | None) -> str | None:
+    """The event of the word `token` governs through `preposition` ('of the dead', 'among the injured')."""
+    for child in token.children:
+        if child.dep_ == "prep" and child.lower_ == preposition:
+            for pobj in child.children:
+                event = _word_event(pobj, noun, category)
+                if event:
+                    return event
+    return None
+
+
 def _of_event(token: Token, noun: Token | None, category: str | None) -> str | None:
     """'the number of survivors', 'the toll of dead': the noun the referring word is 'of'."""
     if token.lemma_.lower() not in REFERRING_NOUNS:
         return None
-    for child in token.children:
-        if child.dep_ == "prep" and child.lower_ == "of":
-            for pobj in child.children:
-                event = _word_event(pobj, noun, category)
-                if event:
-                    return event
-    return None
+    return _preposition_event(token, "of", noun, category)
 
 
 def _among_event(token: Token, noun: Token | None, category: str | None) -> str | None:
     """'10 civilians among the dead', 'among the injured were two Filipinos'."""
-    for child in token.children:
-        if child.dep_ == "prep" and child.lower_ == "among":
-            for pobj in child.children:
-                event = _word_event(pobj, noun, category)
-                if event:
-                    return event
-    return None
+    return _preposition_event(token, "among", noun, category)
 
 
 def _predicate_event(target: Token, noun: Token | None, category: str | None) -> str | None:
