@@ -201,17 +201,19 @@ def _first_counts(series: pd.DataFrame, kinds: dict[str, str]) -> list[dict[str,
 def _changes(points: pd.DataFrame) -> list[dict[str, Any]]:
     """Every change of figure in the leading series: a superseded point and the one that replaced it."""
     items = []
-    by_id = {str(c): r for c, r in zip(points["claim_id"], points.to_dict(orient="records"))}
-    for old in points[points["status"] == "superseded"].to_dict(orient="records"):
-        new = by_id.get(str(old.get("superseded_by")))
-        day = to_date(new.get("figure_as_of")) if new else None
-        if new is None or day is None:
+    points = points.reset_index(drop=True)
+    position = {str(c): i for i, c in enumerate(points["claim_id"])}
+    for i in points.index[points["status"] == "superseded"]:
+        j = position.get(str(points.at[i, "superseded_by"]))
+        day = to_date(points.at[j, "figure_as_of"]) if j is not None else None
+        if day is None:
             continue
-        way = "rose" if _midpoint(pd.DataFrame([new])) > _midpoint(pd.DataFrame([old])) else "fell"
-        items.append({"date": day, "claim_ids": [old["claim_id"], new["claim_id"]],
-                      "doc_ids": [old["doc_id"], new["doc_id"]],
-                      "text": f"{points.iloc[0]['series_label']} {way} from {figure_phrase(pd.DataFrame([old]))} "
-                              f"to {figure_phrase(pd.DataFrame([new]))}"})
+        old, new = points.iloc[[i]], points.iloc[[j]]  # one-row frames, sliced rather than rebuilt
+        way = "rose" if _midpoint(new) > _midpoint(old) else "fell"
+        items.append({"date": day, "claim_ids": [old["claim_id"].iloc[0], new["claim_id"].iloc[0]],
+                      "doc_ids": [old["doc_id"].iloc[0], new["doc_id"].iloc[0]],
+                      "text": f"{points.iloc[0]['series_label']} {way} from {figure_phrase(old)} "
+                              f"to {figure_phrase(new)}"})
     return items
 
 
