@@ -270,11 +270,11 @@ def test_the_leading_series_is_judged_first_with_its_history(judgments):
     first = judgments.iloc[0]
     assert first["topic"] == "Elbonia troops deployed"
     assert first["text"] == (
-        "We judge there is a roughly even chance that between 6,000 and 10,000 Elbonia troops had been deployed "
-        "as of 2024-11-05. Sources disagree: Border Ministry gave 6,000; Defence Intelligence "
-        "Agency gave about 10,000 as of 2024-11-04. This replaces the earlier figure of 3,000, given by Defence "
-        "Intelligence Agency as of 2024-09-10. Even so, one later article still gave about 3,000 as the current figure. "
-        "We hold this with low confidence, on two independent origins that disagree.")
+        "We judge there is a roughly even chance that about 10,000 Elbonia troops had been deployed as of "
+        "2024-11-04, the figure given by Defence Intelligence Agency. Sources disagree: Border Ministry gave 6,000 "
+        "as of 2024-11-05. This replaces the earlier figure of 3,000, given by Defence Intelligence Agency as of "
+        "2024-09-10. Even so, one later article still gave about 3,000 as the current figure. We hold this with "
+        "low confidence, on one independent origin, against others that disagree.")
     assert sorted(first["claim_ids"]) == ["a3", "a4", "a5"]
     assert first["contradiction"] and first["confidence"] == "low"
     assert first["estimative_phrase"] == "roughly even chance"

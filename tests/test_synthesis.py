@@ -253,7 +253,8 @@ def test_bottom_line_names_the_figures_sources_and_dates_of_the_corpus(composed_
     lines = briefing.bottom_line_sentences
     assert list(briefing.bottom_line_table["kind"]) == ["figure", "turning_points", "next", "basis"]
     assert lines[0] == ("The best-corroborated figure for Elbonia soldiers deployed is between 4,000 and 4,500 "
-                        "as of 2024-11-06, given by Kyiv's intelligence agency.")
+                        "as of 2024-11-06, given by Kyiv's intelligence agency, against a planned total of 9,000 "
+                        "from Defence Ministry.")
     assert lines[1] == ("Turning points: on 2024-11-06, the first dated count of Elbonia soldiers deployed, 4,000 "
                         "from Kyiv's intelligence agency; on 2024-11-06, the first dated count of Elbonia troops "
                         "planned for deployment, 9,000 from Defence Ministry.")
@@ -389,7 +390,8 @@ def seeds_briefing(seeds_store):
 def test_the_seeds_bottom_line_gives_the_best_corroborated_figure_not_the_stale_one(seeds_briefing):
     lines = seeds_briefing["bottom_line"]
     figure = lines[lines["kind"] == "figure"].iloc[0]["text"]
-    assert figure.startswith("The best-corroborated figure for North Korean troops deployed is between 10,000 and 12,000")
+    assert figure.startswith("The best-corroborated figure for North Korean troops deployed is about 10,000")
+    assert "against a planned total of 12,000 from the National Intelligence Service" in figure
     assert "US Department of Defense" in figure and "Volodymyr Zelensky" in figure and "1,500" not in figure
     contested = lines[lines["kind"] == "contested"].iloc[0]["text"]
     assert "National Intelligence Service" in contested and "lower figure of 1,500" in contested

@@ -30,9 +30,8 @@ import pandas as pd
 from lib.core.document import snippet
 from lib.core.tables import BOTTOM_LINE
 from lib.corpus.inputs import Inputs
-from lib.corpus.judgments import figure_groups, figure_phrase
+from lib.corpus.judgments import best_group, figure_groups, figure_phrase, latest_date as _latest
 from lib.corpus.prose import (
-    as_list,
     col,
     counted,
     is_missing,
@@ -41,7 +40,7 @@ from lib.corpus.prose import (
     text_or_none,
     to_date,
 )
-from lib.corpus.series import current_points, figure_is_framed
+from lib.corpus.series import figure_is_framed
 
 # How many turning points and forecasts one sentence can carry and still be read in one breath.
 MAX_TURNING_POINTS = 4
@@ -102,29 +101,6 @@ def leading_series(series: pd.DataFrame) -> pd.DataFrame:
     return series[series["series_rank"] == rank].reset_index(drop=True)
 
 
-def _latest(points: pd.DataFrame) -> date | None:
-    dates = [d for d in (to_date(v) for v in col(points, "figure_as_of")) if d]
-    return max(dates) if dates else None
-
-
-def _group_key(group: pd.DataFrame) -> tuple:
-    """Best corroborated first: independent origins, documents, a later date, then the larger figure."""
-    latest = _latest(group) or date.min
-    high = pd.to_numeric(col(group, "value_high"), errors="coerce").fillna(
-        pd.to_numeric(col(group, "value_low"), errors="coerce")).max()
-    return (-col(group, "origin").nunique(), -col(group, "doc_id").nunique(), -latest.toordinal(),
-            -(0 if pd.isna(high) else float(high)), min(col(group, "claim_id").astype(str)))
-
-
-def best_group(points: pd.DataFrame) -> tuple[pd.DataFrame | None, list[pd.DataFrame]]:
-    """(the best-corroborated standing figure, the other standing figures), ranked by `_group_key`."""
-    current = current_points(points)
-    if current.empty:
-        return None, []
-    groups = sorted(figure_groups(current), key=_group_key)
-    return groups[0], groups[1:]
-
-
 def _midpoint(points: pd.DataFrame) -> float:
     lows = pd.to_numeric(col(points, "value_low"), errors="coerce")
     highs = pd.to_numeric(col(points, "value_high"), errors="coerce")
@@ -159,19 +135,42 @@ def _stale_phrase(points: pd.DataFrame) -> str:
             "as current after it had been replaced.")
 
 
-def figure_sentence(points: pd.DataFrame, kinds: dict[str, str]) -> dict[str, Any] | None:
-    """The leading series' latest best-corroborated figure, its date, origins and movement."""
+PLAN_COMPANIONS = {"deployed", "present"}
+
+
+def planned_companion(points: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame | None:
+    """The best-corroborated plan for the same party and thing as a deployment series ('a planned
+    12,000'): a count sent so far reads against the total announced."""
+    first = points.iloc[0]
+    if first["counted_event"] not in PLAN_COMPANIONS:
+        return None
+    plans = series[(col(series, "counted_event") == "planned_deployment")
+                   & (col(series, "counted_party") == first["counted_party"])
+                   & (col(series, "unit_category") == first["unit_category"])]
+    if plans.empty:
+        return None
+    best, _ = best_group(plans)
+    return best
+
+
+def figure_sentence(points: pd.DataFrame, kinds: dict[str, str], series: pd.DataFrame | None = None) -> dict[str, Any] | None:
+    """The leading series' latest best-corroborated figure, its date, origins and movement, and the
+    plan it reads against."""
     best, _ = best_group(points)
     if best is None:
         return None
     label = str(points.iloc[0]["series_label"])
     day = _latest(best)
-    when = f" as of {day.isoformat()}" if day else ", undated"
+    when = f" as of {day.isoformat()}" if day else " in undated reports"
     text = (f"The best-corroborated figure for {label} is {figure_phrase(best)}{when}, given by "
-            f"{origins_phrase(list(best['origin']), kinds)}{movement_phrase(points, best, kinds)}."
-            + _stale_phrase(points))
+            f"{origins_phrase(list(best['origin']), kinds)}{movement_phrase(points, best, kinds)}")
     ids = list(best["claim_id"]) + list(_replaced(points, best)["claim_id"])
-    return _row("figure", text, points, ids)
+    plan = planned_companion(points, series) if series is not None else None
+    if plan is not None:
+        text += f", against a planned total of {figure_phrase(plan)} from {origins_phrase(list(plan['origin']), kinds)}"
+        ids += list(plan["claim_id"])
+    evidence = points if plan is None else pd.concat([points, plan], ignore_index=True)
+    return _row("figure", text + "." + _stale_phrase(points), evidence, ids)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -296,16 +295,26 @@ def _plan_beside(group: pd.DataFrame, series: pd.DataFrame) -> str:
     return f", in a sentence that also gives a plan for {figure_phrase(beside)}" if len(beside) else ""
 
 
+def _rival_date(group: pd.DataFrame, best: pd.DataFrame | None) -> str:
+    """' at about the same date' only when both figures are dated; else the rival's own date, if any."""
+    day = _latest(group)
+    if day is None:
+        return ""
+    if best is not None and _latest(best) is not None:
+        return " at about the same date"
+    return f" as of {day.isoformat()}"
+
+
 def contested_sentence(points: pd.DataFrame, series: pd.DataFrame, inputs: Inputs,
                        kinds: dict[str, str]) -> dict[str, Any] | None:
     """The standing figures of the leading series that disagree with its best one, and contradicted clusters."""
     best, others = best_group(points)
-    rivals = [g for g in others if any(len(as_list(c)) for c in col(g, "conflicts_with"))]
+    rivals = others  # standing figures beside the best one: a conflict, or a gap in time no date can show
     parts, ids = [], []
     for group in rivals:
         way = "lower" if best is not None and _midpoint(group) < _midpoint(best) else "higher"
-        parts.append(f"{origins_phrase(list(group['origin']), kinds)} gave a {way} figure of {figure_phrase(group)} "
-                     f"at about the same date{_plan_beside(group, series)}")
+        parts.append(f"{origins_phrase(list(group['origin']), kinds)} gave a {way} figure of {figure_phrase(group)}"
+                     f"{_rival_date(group, best)}{_plan_beside(group, series)}")
         ids += list(group["claim_id"])
     n_clusters = int(col(inputs.clusters, "contradiction", False).fillna(False).astype(bool).sum())
     if not parts and not n_clusters:
@@ -438,7 +447,7 @@ def bottom_line_table(inputs: Inputs, series: pd.DataFrame, claims: pd.DataFrame
     """The `bottom_line` table (BOTTOM_LINE): one row per sentence, in reading order, with its evidence."""
     kinds = _kinds(inputs)
     points = leading_series(series)
-    figure = figure_sentence(points, kinds) if len(points) else None
+    figure = figure_sentence(points, kinds, series) if len(points) else None
     rows = [figure or _no_figure(series),
             turning_points_sentence(inputs, series, published, outlets, kinds) if len(series) or len(inputs.claims) else None,
             contested_sentence(points, series, inputs, kinds) if len(points) else None,

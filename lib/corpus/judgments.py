@@ -4,9 +4,10 @@ Why series and not claim clusters: a cluster of "1.2 million men" (an army's siz
 more than a few thousand" (a hypothesis) is corroborated but judges nothing; a judgment must be about a counted thing
 that happened or is planned. Points come from lib/corpus/series.py, which admits only statements of
 a count (no duration, standing army, hypothesis, comparison or opinion about a number) and knows
-which figures are current, superseded or stale. Each judgment takes the points that still stand at
-the series' latest date; its likelihood comes from their best Admiralty credibility, its confidence
-from their independent origins, the reliability of their documents and any disagreement.
+which figures are current, superseded or stale. Each judgment states the best-corroborated figure
+among the points that still stand at the series' latest date and names the others that disagree;
+its likelihood comes from that figure's best Admiralty credibility, its confidence from its
+independent origins, the reliability of the documents and any disagreement.
 Judgments hold no parentheses: they read as an analyst's sentences, and the evidence table beside
 them carries the citations (claim_ids, doc_ids).
 """
@@ -23,7 +24,6 @@ from lib.corpus.claims import compatible
 from lib.corpus.grading import estimative_for, rule_threshold
 from lib.corpus.inputs import Inputs, outlets_by_doc, published_by_doc
 from lib.corpus.prose import (
-    as_list,
     col,
     counted,
     fmt_number,
@@ -91,9 +91,13 @@ def _origins(points: pd.DataFrame) -> str:
     return join_names([origin_words(o) for o in sorted(set(col(points, "origin").dropna()))], limit=3)
 
 
-def _dated(points: pd.DataFrame) -> date | None:
+def latest_date(points: pd.DataFrame) -> date | None:
+    """The latest figure date among the points, or None when none is dated."""
     dates = [d for d in (to_date(v) for v in col(points, "figure_as_of")) if d]
     return max(dates) if dates else None
+
+
+_dated = latest_date
 
 
 def figure_groups(points: pd.DataFrame) -> list[pd.DataFrame]:
@@ -112,16 +116,34 @@ def figure_groups(points: pd.DataFrame) -> list[pd.DataFrame]:
     return [points.loc[g] for g in groups]
 
 
-def _disagreement(current: pd.DataFrame, day: date | None) -> str:
-    """'Sources disagree: A gave 6,000; B gave about 10,000 as of D.' or '' when all agree.
+def _group_key(group: pd.DataFrame) -> tuple:
+    """Best corroborated first: independent origins, documents, a later date, then the larger figure."""
+    latest = latest_date(group) or date.min
+    high = pd.to_numeric(col(group, "value_high"), errors="coerce").fillna(
+        pd.to_numeric(col(group, "value_low"), errors="coerce")).max()
+    return (-col(group, "origin").nunique(), -col(group, "doc_id").nunique(), -latest.toordinal(),
+            -(0 if pd.isna(high) else float(high)), min(col(group, "claim_id").astype(str)))
+
+
+def best_group(points: pd.DataFrame) -> tuple[pd.DataFrame | None, list[pd.DataFrame]]:
+    """(the best-corroborated standing figure, the other standing figures), ranked by `_group_key`."""
+    current = current_points(points)
+    if current.empty:
+        return None, []
+    groups = sorted(figure_groups(current), key=_group_key)
+    return groups[0], groups[1:]
+
+
+def _dissent(others: list[pd.DataFrame], day: date | None) -> str:
+    """'Sources disagree: A gave 1,500 as of D; B gave 6,000.' for the standing figures beside the best.
 
     Figures are grouped by what they state, not by who states them: six origins giving two
     figures are two positions, and the sentence stays readable."""
-    if not any(len(as_list(c)) for c in col(current, "conflicts_with")):
+    if not others:
         return ""
     parts = []
-    for group in figure_groups(current):
-        when = _dated(group)
+    for group in sorted(others, key=_group_key):
+        when = latest_date(group)
         parts.append(f"{_origins(group)} gave {figure_phrase(group)}"
                      + (f" as of {when.isoformat()}" if when and when != day else ""))
     return f"Sources disagree: {'; '.join(parts)}."
@@ -142,16 +164,6 @@ def _history(points: pd.DataFrame) -> str:
         sentences.append(f"Even so, {counted(int(stale['doc_id'].nunique()), 'later article')} still gave {figures} "
                          "as the current figure.")
     return " ".join(sentences)
-
-
-def _undated(points: pd.DataFrame, current: pd.DataFrame) -> str:
-    """Standing figures that cannot be placed in time: said, not silently dropped or counted as current."""
-    standing = points[points["status"].isin(["new", "repeat"]) & ~points["claim_id"].isin(set(current["claim_id"]))]
-    undated = standing[[to_date(d) is None for d in standing["figure_as_of"]]]
-    if undated.empty:
-        return ""
-    parts = [f"{figure_phrase(g)} from {_origins(g)}" for g in figure_groups(undated)]
-    return f"Undated reports, which cannot be placed in the series, give {'; '.join(parts)}."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,21 +209,22 @@ def series_judgment(points: pd.DataFrame, claims: pd.DataFrame, grades: pd.DataF
     if current.empty:
         return None
     label = str(points.iloc[0]["series_label"])
-    day = _dated(current)
-    disagreement = _disagreement(current, day)
-    clause = count_clause(points, figure_phrase(current)) + (f" as of {day.isoformat()}" if day else "")
-    clause += "" if disagreement else f", the figure given by {_origins(current)}"
-    best_cred = int(pd.to_numeric(col(current, "credibility"), errors="coerce").fillna(6).min())
+    best, others = best_group(points)
+    day = latest_date(best)
+    disagreement = _dissent(others, day)
+    clause = count_clause(points, figure_phrase(best)) + (f" as of {day.isoformat()}" if day else "")
+    clause += f", the figure given by {_origins(best)}" + ("" if day else " in undated reports")
+    best_cred = int(pd.to_numeric(col(best, "credibility"), errors="coerce").fillna(6).min())
     phrase, low, high = estimative_for(best_cred)
     support = _support(current, claims)
     contradicted = bool(disagreement) or bool(col(support, "contradiction", False).fillna(False).astype(bool).any())
-    n_independent = int(col(current, "origin").nunique())
+    n_independent = int(col(best, "origin").nunique())
     doc_ids = sorted(set(col(current, "doc_id").dropna()))
-    single_named = bool((col(current, "origin_basis") == "stated").any())
+    single_named = bool((col(best, "origin_basis") == "stated").any())
     confidence, rule = confidence_for(n_independent, contradicted, _best_reliability(doc_ids, grades), single_named)
     why = f"We hold this with {confidence} confidence, on {counted(n_independent, 'independent origin')}" + \
-        (" that disagree." if contradicted else ".")
-    parts = (_statement(phrase, clause), disagreement, _history(points), _undated(points, current), why)
+        (", against others that disagree." if contradicted else ".")
+    parts = (_statement(phrase, clause), disagreement, _history(points), why)
     text = " ".join(t for t in parts if t)
     return {"topic": label, "text": text, "estimative_phrase": phrase, "probability_low": low,
             "probability_high": high, "credibility": best_cred, "confidence": confidence, "confidence_rule": rule,

@@ -279,11 +279,12 @@ def figure_series(claims: pd.DataFrame, published: dict[str, date | None],
 
 def current_points(points: pd.DataFrame) -> pd.DataFrame:
     """A series' points that still stand (new or repeat) at its latest figure date, window included:
-    what the series says now. Undated standing points count only when no standing point is dated."""
+    what the series says now. An undated standing point stands too: nothing dates it before the
+    others, and dropping it would let one dated article outvote several undated ones."""
     standing = points[points["status"].isin(["new", "repeat"])]
     dates = [to_date(d) for d in standing["figure_as_of"]]
     known = [d for d in dates if d is not None]
     if not known:
         return standing
     floor = max(known) - timedelta(days=CONTRADICTION_WINDOW_DAYS)
-    return standing[[d is not None and d >= floor for d in dates]]
+    return standing[[d is None or d >= floor for d in dates]]

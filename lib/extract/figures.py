@@ -322,7 +322,10 @@ def _is_volitional(verb: Token) -> bool:
 
 
 def _plan_verb_is_the_act(token: Token, below: Token | None) -> bool:
-    """'pledged $900 million', 'committed 10,000 troops': the figure is the plan verb's own object."""
+    """'pledged $900 million', 'committed 10,000 troops': the figure is the plan verb's own object
+    (never so for a verb that only plans: 'planning a total of 12,000')."""
+    if token.lemma_.lower() in cues()["plan_only"]:
+        return False
     return token.pos_ == "VERB" and below is not None and below.dep_ in {"dobj", "nsubjpass"} \
         and not any(ch.dep_ in {"xcomp", "ccomp"} for ch in token.children)
 
