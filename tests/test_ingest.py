@@ -256,13 +256,15 @@ def test_inferred_date_is_a_documented_lower_bound_not_a_guessed_day(tmp_path):
     assert "Thursday" not in row["published_note"]  # 'will meet on Thursday' is the future
 
 
-def test_a_weekday_is_anchored_to_the_event_another_document_dates():
-    """New: in the composed corpus the same article's 'on Wednesday' names the event the wire
-    story dates 30 October, which bounds publication on both sides."""
+def test_a_weekday_is_not_anchored_on_the_story_s_own_words():
+    """'The Defense Department said on Wednesday ... troops ... moved closer' and the wire's 'the spy
+    agency told lawmakers on Wednesday' share only words every article of the story uses (North,
+    Korean, Russia, moved): two speakers, not one event, so the weekday stays unanchored (dating
+    tests anchor the same event told twice)."""
     rows = {r["source_path"]: r for r in ingest_folder.ingest_corpus(FIXTURES / "composed")}
     row = rows["inferred_date.txt"]
-    assert row["published"] is None and row["published_basis"] == "inferred from wire_dateline"
-    assert (row["published_earliest"], row["published_latest"]) == (date(2024, 10, 30), date(2024, 11, 5))
+    assert row["published"] is None and not (row["published_basis"] or "").startswith("inferred from")
+    assert row["published_earliest"] == date(2024, 10, 30)  # Monday, Oct. 28, then a past Wednesday
 
 
 def test_undated_article_says_why(seed_rows):

@@ -41,7 +41,7 @@ DATE_RE = re.compile(
     rf"\b(?P<iso_y>{YEAR})-(?P<iso_m>[01]\d)-(?P<iso_d>[0-3]\d)(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?(?!\d)"
     rf"|\b(?:(?P<mdy_w>{WEEKDAY}),?\s+)?(?P<mdy_m>{MONTH})\s+(?P<mdy_d>{DAY})(?!\d)(?:,?\s+(?P<mdy_y>{YEAR})(?!\d))?"
     rf"|\b(?:(?P<dmy_w>{WEEKDAY}),?\s+)?(?P<dmy_d>{DAY})\s+(?:of\s+)?(?P<dmy_m>{MONTH})(?![a-z])(?:,?\s+(?P<dmy_y>{YEAR})(?!\d))?"
-    rf"|\b(?P<num_a>[0-3]?\d)/(?P<num_b>[0-3]?\d)/(?P<num_y>{YEAR})(?!\d)"
+    rf"|\b(?P<num_a>[0-3]?\d)(?P<num_sep>[/.\-])(?P<num_b>[0-3]?\d)(?P=num_sep)(?P<num_y>{YEAR})(?!\d)"
 )
 YEAR_MENTION_RE = re.compile(rf"\b{YEAR}\b")
 
@@ -193,9 +193,10 @@ DASH = r"\s*[-–—]+\s"
 DATELINE_RES = (
     re.compile(rf"^\s*(?P<place>{PLACE_CAPS}){REGION}{{0,2}},\s+(?P<date>{DATE_IN_LINE})\s*(?:\((?:{AGENCY})\))?{DASH}"),
     re.compile(rf"^\s*(?P<place>{PLACE_TITLE}){REGION}{{0,2}},\s+(?P<date>{DATE_IN_LINE})\s*\((?:{AGENCY})\){DASH}"),
+    re.compile(rf"^\s*(?P<place>{PLACE_CAPS}){REGION}{{0,2}},\s+(?P<date>{DATE_IN_LINE})\.?\s*/(?:{AGENCY})/\.?\s"),
 )
 LABEL_RE = re.compile(r"^\s*(?:(?P<updated>(?:last\s+)?(?:updated|modified)(?:\s+on)?)|(?:first\s+|originally\s+)?"
-                      r"(?:published|posted|date(?:d)?|issued)(?:\s+on)?|this (?:article|story|report) was "
+                      r"(?:published|posted|created|date(?:d)?|issued)(?:\s+on)?|this (?:article|story|report) was "
                       r"(?:first |originally )?published(?: on)?)\s*:?\s*", re.IGNORECASE)
 NAME = r"[A-Z][\w'’.\-]*(?:\s+(?:[A-Z][\w'’.\-]*|de|van|von|bin|al|el|ould|ag|dan)){0,4}"
 BYLINE_RE = re.compile(rf"^\s*(?:By|BY|Written by|Reporting by)\s+{NAME}(?:\s*(?:,|\band\b|&)\s*{NAME})*\s*(?:[|·•,–—]|\s-\s)\s*")
@@ -203,7 +204,7 @@ TIME_RE = re.compile(r"\b\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?|\b\d
 FILLER = frozenset({
     "at", "on", "am", "pm", "a.m", "p.m", "gmt", "utc", "bst", "cet", "cest", "eat", "cat", "wat",
     "mmt", "ast", "est", "edt", "cst", "cdt", "pst", "pdt", "ist", "msk", "local", "time", "hrs", "h",
-    "updated", "published", "posted", "last", "modified", "first",
+    "updated", "published", "posted", "created", "last", "modified", "first",
 })
 MAX_STAMP_WORDS = 14
 
@@ -246,7 +247,26 @@ def _is_bare_stamp(rest: str) -> bool:
     return all(t in FILLER or t in WEEKDAY_ABBREVIATIONS for t in tokens)
 
 
+STAMP_SEPARATOR_RE = re.compile(r"\s[|·•]\s")
+
+
 def _printed_on_line(offset: int, line: str) -> Printed | None:
+    """A date the line prints as the page's own; a line of '|'-separated parts ('News Desk |
+    Updated: 26-08-2024 | Created: 26-08-2024') is read part by part, a publication before an update."""
+    found = _printed_on_part(offset, line)
+    if found is not None or not STAMP_SEPARATOR_RE.search(line):
+        return found
+    parts, position = [], 0
+    for piece in STAMP_SEPARATOR_RE.split(line):
+        start = line.index(piece, position)
+        position = start + len(piece)
+        part = _printed_on_part(offset + start, piece)
+        if part is not None and (LABEL_RE.match(piece) or BYLINE_RE.match(piece)):
+            parts.append(replace(part, line=line.strip()))
+    return min(parts, key=lambda p: p.kind == "updated") if parts else None
+
+
+def _printed_on_part(offset: int, line: str) -> Printed | None:
     if not line.strip() or len(line.split()) > MAX_STAMP_WORDS:
         return None
     byline = BYLINE_RE.match(line)
@@ -271,18 +291,32 @@ def _is_prose(line: str) -> bool:
     return (words >= 12 and line.rstrip("\"”’)' ")[-1:] in ".!?") or words >= 25
 
 
+HEADER_LINES = 5  # a page's headline, standfirst, caption and stamp fit in its first non-empty lines
+
+
 def header_end(text: str) -> int:
     """Offset of the first prose paragraph: what comes before is the page header (headline,
     byline, timestamp); a bare date line after it is part of the story, such as a timeline entry."""
     return next((offset for offset, line in _lines(text) if _is_prose(line)), len(text))
 
 
+def stamp_zone_end(text: str) -> int:
+    """Where a bare date line can still be the page's stamp: the header, or the first HEADER_LINES
+    non-empty lines when a standfirst or photo caption (prose too) comes before the stamp. A stamp
+    past the header is used only when the text reports nothing later (see `_stated_finding`)."""
+    non_empty = [offset for offset, line in _lines(text) if line.strip()]
+    return max(header_end(text), non_empty[HEADER_LINES] if len(non_empty) > HEADER_LINES else len(text))
+
+
 def find_printed_lines(text: str) -> list[Printed]:
     """Lines that hold only a date (with times and zones) in the header, and anywhere a line
     labelled 'Published'/'Updated'/'Posted' or a byline followed by a date; in text order."""
-    end = header_end(text)
-    found = (_printed_on_line(offset, line) for offset, line in _lines(text))
-    return [p for p in found if p is not None and (p.mention.start < end or p.kind != "published" or LABEL_RE.match(p.line))]
+    header, end = header_end(text), stamp_zone_end(text)
+    found = [p for p in (_printed_on_line(offset, line) for offset, line in _lines(text)) if p is not None]
+    bare = [p for p in found if p.kind == "published" and not LABEL_RE.match(p.line)]
+    if sum(p.mention.start >= header for p in bare) > 1:
+        end = header  # several bare dates after the opening prose are a timeline, not a stamp
+    return [p for p in found if p.mention.start < end or p.kind != "published" or LABEL_RE.match(p.line)]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -458,6 +492,9 @@ def _stated_finding(text: str, printed: Printed, mentions: list[Mention], bounds
         return f"{label}: the printed weekday does not match {printed.mention.on(year) or 'the date'}"
     if bounds.earliest and day < bounds.earliest and year_basis != "printed":
         return f"{label}: year {year} would put it before '{bounds.earliest_text}', which the text reports as past"
+    if bounds.earliest and day < bounds.earliest and printed.kind == "published" and not LABEL_RE.match(printed.line) \
+            and printed.mention.start >= header_end(text):
+        return f"{label}: a bare date after the opening prose, before '{bounds.earliest_text}', which the text reports as past"
     note = f"{label}" + ("" if year_basis == "printed" else f"; {how}")
     if bounds.earliest and day < bounds.earliest:
         note += f"; warning: the text reports '{bounds.earliest_text}' as past, after this date"
@@ -645,12 +682,31 @@ def dated_events(doc_id: str, text: str, published: date | None) -> list[Event]:
     return events
 
 
-def _matches(names: frozenset[str], words: frozenset[str], weekday: int, events: list[Event]) -> list[Event]:
+COMMON_SHARE = 0.25  # a word in more than this share of the corpus's documents names the story, not one event
+COMMON_FLOOR = 2  # ... and in more than this many: in a small corpus every word is rare
+
+
+def common_terms(texts: list[str]) -> frozenset[str]:
+    """Words and names so frequent in the corpus that sharing them shows nothing: in a corpus on one
+    war every article names its parties ('RSF', 'army', 'attack'); two sentences about one event
+    share the rarer words (a ship, a camp, a town)."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        names, words = terms(text)
+        for term in names | words:
+            counts[term] = counts.get(term, 0) + 1
+    limit = max(COMMON_FLOOR, COMMON_SHARE * len(texts))
+    return frozenset(t for t, n in counts.items() if n > limit)
+
+
+def _matches(names: frozenset[str], words: frozenset[str], weekday: int, events: list[Event],
+             common: frozenset[str] = frozenset()) -> list[Event]:
+    names, words = names - common, words - common
     return [e for e in events if e.day.weekday() == weekday
             and len(names & e.names) >= MIN_SHARED_NAMES and len(words & e.words) >= MIN_SHARED_TERMS]
 
 
-def _anchor_one(doc: dict, events: list[Event]) -> DateFinding | None:
+def _anchor_one(doc: dict, events: list[Event], common: frozenset[str] = frozenset()) -> DateFinding | None:
     """The window one undated document's past weekdays give, when each clearly names an event
     dated elsewhere and the windows agree with each other and with the document's own bounds."""
     text = doc["text"]
@@ -659,7 +715,7 @@ def _anchor_one(doc: dict, events: list[Event]) -> DateFinding | None:
     for start, sentence in sentences(text):
         names, words = terms(sentence)
         for weekday, _ in _weekday_refs(text, start, sentence):
-            found = _matches(names, words, weekday, [e for e in events if e.doc_id != doc["doc_id"]])
+            found = _matches(names, words, weekday, [e for e in events if e.doc_id != doc["doc_id"]], common)
             if len({e.day for e in found}) != 1:
                 continue  # nothing, or two different dates for what looks like one event: no anchor
             event = max(found, key=lambda e: len(words & e.words))
@@ -688,15 +744,16 @@ def anchor_weekdays(docs: list[dict]) -> dict[str, DateFinding]:
     `docs`: dicts with doc_id, text, published (date or None) and optionally earliest/latest.
     An undated document saying 'the missile struck the Amber Tide on Tuesday' is tied to another
     document's sentence that dates the Amber Tide strike, when the two share a name and at least
-    three distinctive words and the dated day is a Tuesday. Publication is then on or after that
+    three distinctive words (not among the corpus's `common_terms`) and the dated day is a Tuesday. Publication is then on or after that
     day and, by news convention, within the following six days. Returns only documents that got a
     window; the rest keep their own finding.
     """
     events = [e for d in docs for e in dated_events(d["doc_id"], d["text"], d.get("published"))]
+    common = common_terms([d["text"] for d in docs])
     found = {}
     for doc in docs:
         if doc.get("published") is None:
-            finding = _anchor_one(doc, events)
+            finding = _anchor_one(doc, events, common)
             if finding is not None:
                 found[doc["doc_id"]] = finding
     return found
