@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -27,6 +28,43 @@ MODEL_ENV = "WORKBOOK_SPACY_MODEL"
 
 
 REQUIRED_PIPES = ("parser", "ner")
+
+
+LINE_BREAKS = "line_breaks"
+LINE_BREAKS_VERSION = "2"  # part of the parse cache key: bump when the component changes
+
+
+# A wire dateline opening a line: 'KHARTOUM, March 29 - ', 'SEOUL, Feb 27 (Reuters) - ', 'KYIV (AP) — '.
+DATELINE_PREFIX = re.compile(
+    r"[A-Z][A-Z'’.\-]+(?: [A-Z][A-Z'’.\-]+){0,3}(?:, [A-Z][A-Za-z'’.\-]+(?: [A-Z][A-Za-z'’.\-]+){0,2}){0,2}"
+    r"(?:, (?:[A-Z][a-z]{2,8}\.? \d{1,2}|\d{1,2} [A-Z][a-z]{2,8})(?:,? \d{4})?)?(?: ?\([A-Za-z. ]{2,20}\))? ?[-–—]+ ")
+
+
+def _dateline_end(doc: Doc, line_start: int) -> int | None:
+    """Character offset where the sentence after a line's opening dateline begins, or None."""
+    text = doc_text(doc)
+    match = DATELINE_PREFIX.match(text, line_start)
+    return match.end() if match else None
+
+
+@Language.component(LINE_BREAKS)
+def line_breaks(doc: Doc) -> Doc:
+    """Start a sentence after every line break. Cleaned text keeps one line per paragraph (hard-wrapped
+    exports are unwrapped by ingest), so a headline, dateline, byline or caption is never one
+    sentence with the paragraph after it: the small model's parser otherwise runs 'Russian Missile
+    Attacks Target Kyiv\n\nUkrainian President Zelenskyy said ...' together and makes the
+    headline the speaker. A wire dateline opening a line ('KHARTOUM, March 29 - ') is cut off
+    the same way, or 'KHARTOUM ... Sudan's army chief' parses as one subject."""
+    if not len(doc):
+        return doc
+    starts = [0] + [t.i for t in doc[1:] if "\n" in doc[t.i - 1].text_with_ws and not t.is_space]
+    for i in starts:
+        doc[i].is_sent_start = True if i else doc[i].is_sent_start
+        offset = _dateline_end(doc, doc[i].idx)
+        after = next((t for t in doc[i:] if t.idx >= offset), None) if offset is not None else None
+        if after is not None and after.i > i and "\n" not in doc[i:after.i].text:
+            after.is_sent_start = True  # the dateline is no part of the sentence's grammar
+    return doc
 
 
 class ModelError(RuntimeError):
@@ -64,12 +102,13 @@ def _load_resolved(resolved: str) -> Language:
             f"spaCy model '{resolved}' lacks {', '.join(missing)}; the workbook needs a model "
             f"with a parser and NER such as {DEFAULT_MODEL} or en_core_web_trf."
         )
+    nlp.add_pipe(LINE_BREAKS, before="parser")
     return nlp
 
 
 def model_fingerprint(nlp: Language) -> str:
     """What a parse depends on besides the text: the model's name and version."""
-    return f"{nlp.meta.get('lang')}_{nlp.meta.get('name')}-{nlp.meta.get('version')}"
+    return f"{nlp.meta.get('lang')}_{nlp.meta.get('name')}-{nlp.meta.get('version')}+{LINE_BREAKS}{LINE_BREAKS_VERSION}"
 
 
 def parse_key(text: str, fingerprint: str) -> str:
