@@ -153,13 +153,19 @@ class SpeakerBook:
         if not _definite(head) or head.lemma_.lower() not in gender_vocabulary()["role_nouns"]:
             return None
         word = head.lower_
+        if any(c.dep_ == "poss" and c.pos_ == "PRON" for c in head.children) and len(self.people) > 0:
+            return None  # 'its governor': whose, the sentence says; another region's governor may be named above
         owner = next((c for c in head.lefts if c.dep_ in {"amod", "compound"} and c.ent_type_ in {"NORP", "GPE"}), None)
         owner_name = resolve_in_document(owner.text, self.mentions) if owner is not None else None
+        qualifiers = _role_qualifiers(head)
         for m in reversed(self.people):
             if m["char_start"] >= head.idx:
                 continue
             title = self.text[max(0, m["char_start"] - 60):m["char_start"]].lower()
             apposed = self.text[m["char_end"]:m["char_end"] + 60].lower()
+            if qualifiers and not any(q in title or q in apposed or q in (m.get("affiliation") or "").lower()
+                                      for q in qualifiers):
+                continue  # 'the governor of the Mykolaiv region' is not the Kursk governor named above
             if re.search(rf"\b{re.escape(word)}\s*$", title) or re.match(rf",\s+(?:the|a|an)?[^,.]*\b{re.escape(word)}\b", apposed):
                 return m["name"]
         # "the Armenian leader": the latest titled person of that state
@@ -195,6 +201,15 @@ class SpeakerBook:
                 if found is not None and found.name:
                     return found.name
         return None
+
+
+def _role_qualifiers(head: Token) -> list[str]:
+    """The names that restrict a role phrase to one holder: 'the governor of the southern Mykolaiv
+    region' -> ['mykolaiv'], 'the Kherson governor' -> ['kherson'] (lower case)."""
+    names = [c for c in head.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
+    for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"):
+        names += [t for t in prep.subtree if t.pos_ == "PROPN"]
+    return [t.lower_ for t in names]
 
 
 def _definite(head: Token) -> bool:

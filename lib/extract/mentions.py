@@ -583,7 +583,7 @@ def _role_references(rows: list[dict[str, Any]], text: str) -> list[tuple[int, i
         return []
     heads = "|".join(sorted(map(re.escape, vocab["role_heads"]), key=len, reverse=True))
     pattern = (rf"\b(?:(?P<det>[Tt]he)\s+|(?P<owner>[A-Z][\w-]*|[Tt]he\s+[a-z]+)['’]s\s+)"
-               rf"(?P<role>(?:[\w-]+\s+){{0,3}}?(?:{heads}))(?P<tail>\s+of\s+(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*|\s+of\s+state|\s+of\s+government)?\b")
+               rf"(?P<role>(?:[\w-]+\s+){{0,3}}?(?:{heads}))(?P<tail>\s+of\s+(?:the\s+)?(?:[a-z][\w-]*\s+){{0,2}}(?:region\s+of\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*|\s+of\s+state|\s+of\s+government)?\b")
     person_starts = {r["char_start"] for r in rows if r["kind"] == "person"}
     person_ends = {r["char_end"] for r in rows if r["kind"] == "person"}
     found = []
