@@ -243,7 +243,7 @@ def test_durations_count_nothing():
 def test_counted_events_vocabulary_is_general_and_well_formed():
     events = {"deployed", "present", "planned_deployment", "killed", "wounded", "casualties", "captured",
               "missing", "displaced", "evacuated", "arrested", "fired", "intercepted", "destroyed", "pledged"}
-    roles = {"verb", "noun", "adj", "place", "measure", "owner"}
+    roles = {"verb", "noun", "adj", "place", "measure", "owner", "default"}
     for (role, _), rules in extract_figures.counted_events().items():
         assert role in roles
         for rule in rules:

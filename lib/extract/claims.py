@@ -266,7 +266,7 @@ def _figure_rows(document: Document, parsed: Doc, unit: Span, attributions: list
         modality = _figure_modality(quantity, target)
         if unit_noun is None and sentence_previous is not None:
             category = category or sentence_previous.get("unit_category")  # "121,000 ... another 59,000"
-        event = counted_event(quantity, target, unit_noun, category, deployed, modality)
+        event = counted_event(quantity, target, unit_noun, category, deployed, modality, figure)
         if noun is None and inherited is not None and sentence_previous is not None and event == "other":
             event = sentence_previous.get("counted_event")  # "five of them": the same count, narrowed
         if kind == "quantity" and event is None:

@@ -154,6 +154,14 @@ def _chain_event(target: Token, noun: Token | None, category: str | None) -> str
     return None
 
 
+def _partitive_whole(target: Token, figure: Token | None) -> bool:
+    """'15 of the 20 drones', 'seven of the 40 passengers': the whole (20) a part (15) is taken
+    from. The verb acts on the part ('destroyed 15'), not on the whole, which only its noun types."""
+    of = target.head if target.dep_ == "pobj" else None
+    return of is not None and figure is not None and of.lower_ == "of" and of.head.like_num \
+        and figure in target.subtree and figure.i != of.head.i
+
+
 def _is_placed(target: Token, category: str | None) -> bool:
     """'troops in the Kursk region', '20 crew members on board', 'the region's 120,000 Armenians'."""
     c = cues()
@@ -182,7 +190,7 @@ def _is_count(quantity: quantities.Quantity, noun: Token | None, category: str |
 
 
 def counted_event(quantity: quantities.Quantity, target: Token, noun: Token | None, category: str | None,
-                  deployed: bool, modality: str) -> str | None:
+                  deployed: bool, modality: str, figure: Token | None = None) -> str | None:
     """What a figure counts, GDELT GKG-style, from its noun and the predicate that governs it.
 
     The noun first ('deaths', 'refugees', 'casualties'), then the nearest predicate; a troop figure
@@ -190,11 +198,16 @@ def counted_event(quantity: quantities.Quantity, target: Token, noun: Token | No
     'other'. A deployment still to happen (planned or projected) is 'planned_deployment'."""
     if not _is_count(quantity, noun, category):
         return None
+    whole = _partitive_whole(target, figure)
     event = (_word_event(noun, noun, category) if noun is not None else None) \
-        or _predicate_event(target, noun, category)
+        or (None if whole else _predicate_event(target, noun, category))
+    if event is None and noun is not None:
+        event = _rules("default", noun, noun, category)
     if event is None:
         if _is_placed(target, category):
             event = "present"
+        elif whole:
+            event = "other"
         elif deployed and category in TROOP_CATEGORIES:
             event = "deployed"
         else:
@@ -295,12 +308,44 @@ def _modifier_party(noun: Token, mentions: list[dict[str, Any]]) -> str | None:
         if child.dep_ in {"compound", "amod", "nmod", "npadvmod"} and child.text[:1].isupper() \
                 and _is_name(child, mentions):
             return _name_of(child, mentions)
+        maker = _hyphen_maker(child, mentions)
+        if maker:
+            return maker
     for child in noun.rights:
         if child.dep_ == "prep" and child.lower_ == "of":
             for pobj in child.children:
                 if pobj.dep_ == "pobj" and _is_name(pobj, mentions):
                     return _name_of(pobj, mentions)
     return None
+
+
+def _hyphen_maker(modifier: Token, mentions: list[dict[str, Any]]) -> str | None:
+    """'Russia-launched drones', 'Iranian-made missiles', 'Houthi-held ports': the name joined by
+    a hyphen to the participle on the noun."""
+    if modifier.dep_ != "amod" or modifier.tag_ not in {"VBN", "VBD", "JJ"}:
+        return None
+    for child in modifier.lefts:
+        if child.dep_ in {"npadvmod", "compound", "nmod", "amod"} and child.text[:1].isupper() \
+                and child.i + 1 < len(child.doc) and child.doc[child.i + 1].text in "-‐" and _is_name(child, mentions):
+            return _name_of(child, mentions)
+    return None
+
+
+ATTACK_NOUNS = {"attack", "strike", "barrage", "wave", "salvo", "assault", "bombardment", "raid", "volley"}
+
+
+def _attack_owner(target: Token, mentions: list[dict[str, Any]]) -> str | None:
+    """'a large wave of Russian attacks that included 20 drones': projectiles counted inside an
+    attack belong to whoever the attack noun names."""
+    for token in _chain(target)[1:6]:
+        if token.pos_ == "NOUN" and token.lemma_.lower() in ATTACK_NOUNS:
+            named = _modifier_party(token, mentions)
+            if named:
+                return named
+    return None
+
+
+DISPLACEMENT_EVENTS = {"displaced", "evacuated"}
 
 
 def _group_party(noun: Token, event: str | None) -> str | None:
@@ -321,12 +366,22 @@ def _group_party(noun: Token, event: str | None) -> str | None:
     return None
 
 
-def _agent(target: Token, mentions: list[dict[str, Any]]) -> str | None:
+def _gives(verb: Token, event: str | None) -> bool:
+    return any(rule.event == event for rule in counted_events().get(("verb", verb.lemma_.lower()), ()))
+
+
+def _agent(target: Token, mentions: list[dict[str, Any]], event: str | None = None) -> str | None:
     """Who acts on the figure: the subject (or 'by' agent) of the nearest verb over it, through
-    'aimed to deploy' and 'was expected to deploy'."""
+    'aimed to deploy' and 'was expected to deploy'. A projectile fired by no verb of its own ('a
+    wave of attacks that included 20 drones', 'destroyed 15 of the 20 drones') has no agent here:
+    the subject of 'included' or 'destroyed' did not fire it."""
+    acted = event != "fired"
     for token in _chain(target)[1:]:
         if token.pos_ not in {"VERB", "AUX"}:
             continue
+        acted = acted or _gives(token, event)
+        if not acted:
+            return None
         for child in token.children:
             if child.dep_ == "nsubj" or (child.dep_ == "nsubjpass" and token.dep_ != "ROOT" and target.dep_ != "nsubjpass"):
                 if target in child.subtree:
@@ -356,6 +411,8 @@ def counted_party(target: Token, noun: Token | None, event: str | None, mentions
     group = _group_party(noun, event) if noun is not None else None
     if group == "civilians":
         return group
+    if noun is None and event in DISPLACEMENT_EVENTS:
+        return "civilians"  # "forced 400,000 to flee": who flees a war is its civilians
     party = (_modifier_party(noun, mentions) if noun is not None else None) or group
     if party is None and noun is not None and event in {"intercepted", "fired", "destroyed"}:
         party = _launcher(noun, mentions)
@@ -367,9 +424,11 @@ def counted_party(target: Token, noun: Token | None, event: str | None, mentions
         # "seven of the drones", "19 of the dead": the drones or the dead counted before
         party = memory.get("party_of", {}).get(noun.lemma_.lower()) or memory.get("party_of_event", {}).get(event)
     if party is None and event in AGENT_EVENTS:
-        party = _agent(target, mentions)
-    if party is None and event in {"intercepted"}:
-        party = memory.get("fired")
+        party = _agent(target, mentions, event)
+    if party is None and event == "fired":
+        party = _attack_owner(target, mentions)
+    if party is None and event in {"intercepted", "fired"}:
+        party = memory.get("fired")  # "the three missiles", "15 of the 20 drones": the last launcher's
     if party is None and event in {"deployed", "planned_deployment"}:
         party = memory.get("deployer")
     if party is None and sentence_previous is not None and sentence_previous.get("counted_party"):
