@@ -100,7 +100,7 @@ def _scanner() -> re.Pattern[str]:
         (?<![\w\-./$:])
         (?:
             (?P<between>between)\s+(?P<blo>{_NUMBER})\s+and\s+(?P<bhi>{_NUMBER})
-          | (?:(?P<qual>{qualifiers})\s+)?
+          | (?:(?P<qual>{qualifiers})\s+)?(?:(?:US|A|C)?[$€£¥₽])?
             (?:
                 (?P<vscaled>(?:{vague_mult})\s+(?:of\s+)?{_SCALE}s?)
               | (?P<lo>{digit_number})\s*(?:-|–|—)\s*(?P<hi>{digit_number})
@@ -210,7 +210,7 @@ def find_quantities(text: str) -> list[Quantity]:
     by the caller.
     """
     found = [Quantity(1.0, 1.0, None, "exact", m.group(0), m.start(), m.end(), spelled=True)
-             for m in _single_formation().finditer(text)]
+             for pattern in (_single_formation(), _single_person()) for m in pattern.finditer(text)]
     for match in _scanner().finditer(text):
         quantity = _from_match(match)
         if quantity is None:
@@ -229,6 +229,17 @@ def _single_formation() -> re.Pattern[str]:
                  if row["category"] == "formation" and row["lemma"] not in ("company", "unit")]
     return re.compile(rf"(?<![\w\-])(?:an?|one)(?=\s+(?:[\w\-]+\s+)?(?:{'|'.join(nouns)})\b)",
                       re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _single_person() -> re.Pattern[str]:
+    """"killed one person", "one soldier was wounded": a count of one person. The caller keeps it
+    only when something happened to that person (a toll), since "one man said" counts nothing."""
+    with open(DATA_DIR / "counted_nouns.csv", encoding="utf-8") as handle:
+        nouns = [row["lemma"] for row in csv.DictReader(handle) if row["category"] in ("people", "personnel")
+                 and row["lemma"] not in ("force", "man", "men", "leader", "member", "unit")]
+    plural = "|".join(sorted(map(re.escape, nouns), key=len, reverse=True))
+    return re.compile(rf"(?<![\w\-])one(?=\s+(?:[\w\-]+\s+)?(?:{plural})\b)", re.IGNORECASE)
 
 
 def parse_quantity(phrase: str) -> Quantity | None:

@@ -31,7 +31,18 @@ from lib.extract.claim_sources import (
     colon_attribution,
     find_attributions,
 )
-from lib.extract.counting import CURRENCY, _is_label, _is_year, _remember_party, counted_event, counted_party, hedges_in
+from lib.extract.counting import (
+    CURRENCY,
+    PATIENT_EVENTS,
+    TOLL_EVENTS,
+    _is_label,
+    _is_year,
+    _remember_party,
+    counted_event,
+    counted_party,
+    head_event,
+    hedges_in,
+)
 from lib.extract.figures import (
     TROOP_CATEGORIES,
     TROOP_EVENTS,
@@ -188,6 +199,15 @@ def extract_claims(document: Document, parsed: Doc, mentions: list[dict[str, Any
     return rows
 
 
+def _toll_subject(figure: Token) -> bool:
+    """'Four were injured by the attack', 'kills dozens', 'two of those killed': a bare spelled
+    number standing for people in a toll."""
+    if figure.dep_ in {"nsubj", "nsubjpass", "dobj"}:
+        return head_event(figure) in PATIENT_EVENTS
+    return any(c.dep_ == "prep" and c.lower_ == "of" and any(g.lower_ in {"those", "them", "whom"} for g in c.children)
+               for c in figure.children)
+
+
 def _quote_around(quotes: list[dict[str, Any]], start: int, end: int) -> dict[str, Any] | None:
     """The attributed direct quote that contains [start, end), if any."""
     inside = [q for q in quotes if q.get("kind") == "direct" and q.get("speaker")
@@ -243,7 +263,7 @@ def _figure_rows(document: Document, parsed: Doc, unit: Span, attributions: list
         category = _category(noun or inherited)
         if _is_year(quantity) and category not in TROOP_CATEGORIES:
             continue
-        if quantity.spelled and noun is None:
+        if quantity.spelled and noun is None and not _toll_subject(figure):
             continue  # "Two, yet another breach": a spelled number that counts nothing is not a figure
         target = noun if noun is not None else figure
         unit_noun = noun or inherited
@@ -271,6 +291,8 @@ def _figure_rows(document: Document, parsed: Doc, unit: Span, attributions: list
             event = sentence_previous.get("counted_event")  # "five of them": the same count, narrowed
         if kind == "quantity" and event is None:
             kind = "measure"  # a distance, an area, a share: a figure that counts nothing
+        if quantity.value_low == 1 and quantity.spelled and category not in ("formation",) and event not in TOLL_EVENTS:
+            continue  # "one man said": a single person is a figure only in a toll ("killed one person")
         party = counted_party(target, noun or inherited, event, mentions, memory, sentence_previous)
         _remember_party(memory, noun or inherited, event, party)
         rows.append({

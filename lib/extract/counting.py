@@ -67,6 +67,16 @@ def _verb_event(verb: Token, noun: Token | None, category: str | None) -> str | 
     return event
 
 
+def head_event(token: Token) -> str | None:
+    """The event of the verb a word is the subject or object of ('Four were injured' -> wounded,
+    'dozens were missing' -> missing, 'sinking two' -> destroyed)."""
+    head = token.head
+    if head is token:
+        return None
+    acomp = next((c for c in head.children if c.dep_ == "acomp"), None)
+    return _verb_event(head, None, None) or (_word_event(acomp, None, None) if acomp is not None else None)
+
+
 def _coordinated_partner(verb: Token) -> Token | None:
     """The verb coordinated with `verb` when both share one object ('killed or wounded 300',
     'destroyed or seized 40 vehicles'), unlike 'killed and 140 wounded' or 'killing three and
