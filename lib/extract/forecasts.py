@@ -651,6 +651,9 @@ def _row(document: Document, cand: Candidate, span: tuple[int, int], attribution
     elif cand.kind == "expected":  # "a larger package was expected": the subject is what is predicted
         event, obj = "happen", None
     condition, _ = _condition(cand)
+    kind = forecast_kind(cand, band, attribution, mentions, in_direct_quote(span, quotes))
+    if kind == INTENTION and attribution.kind == "article":
+        attribution = _intention_holder(cand, mentions) or attribution
     statement = text[span[0]:span[1]]
     sentence = cand.head.sent
     forecast_id = "fc-" + hashlib.sha256(
@@ -662,7 +665,7 @@ def _row(document: Document, cand: Candidate, span: tuple[int, int], attribution
         "statement": statement, "sentence": sentence.text.strip(),
         "forecaster": attribution.forecaster, "forecaster_kind": attribution.kind,
         "forecaster_text": attribution.text, "attribution_rule": attribution.rule,
-        "forecast_kind": forecast_kind(cand, band, attribution, mentions, in_direct_quote(span, quotes)),
+        "forecast_kind": kind,
         "target": " | ".join(p or "–" for p in (subject, event, obj)),
         "target_subject": subject, "target_event": event, "target_object": obj,
         "polarity": polarity, "condition": condition,
@@ -675,6 +678,19 @@ def _row(document: Document, cand: Candidate, span: tuple[int, int], attribution
         "horizon_end": horizon.end.isoformat() if horizon and horizon.end else None,
         "horizon_rule": horizon.rule if horizon else None,
     }
+
+
+def _intention_holder(cand: Candidate, mentions: list[dict[str, Any]]) -> Attribution | None:
+    """'The RSF aims to consolidate control', 'Houthis vow to hit back': an intention the article
+    reports in its own voice is held by the actor who acts, when the text names it."""
+    subject = _subject(cand)
+    if subject is None:
+        return None
+    words = [subject, *[c for c in subject.children if c.dep_ in {"compound", "poss"}]]
+    found = next((m for w in words for m in mentions if m["char_start"] <= w.idx < m["char_end"] and m.get("name")), None)
+    if found is None:
+        return None
+    return Attribution(found["name"], "named", doc_text(subject.doc)[found["char_start"]:found["char_end"]], "intention holder")
 
 
 def _subordinate_spans(cand: Candidate) -> list[tuple[int, int]]:

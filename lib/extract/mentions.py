@@ -229,9 +229,16 @@ def _entity_candidates(document: Document, parsed: Doc) -> list[_Candidate]:
         text = document.text[start:end]
         if fold(text) in bylines or "/" in text or "\n" in text:
             continue
-        label = "ORG" if span.label_ == "PERSON" and re.match(r"(?:The|the)\s", text) else span.label_
+        label = "ORG" if span.label_ == "PERSON" and _group_not_person(document.text, start, text) else span.label_
         candidates.append(_Candidate(start, end, text, label, span.id_, span.start, span.end))
     return candidates
+
+
+def _group_not_person(text: str, start: int, name: str) -> bool:
+    """'The Houthis', 'the Taliban said': a name with 'the' before it is a group, never a person
+    (the small model tags such plurals PERSON)."""
+    return bool(re.match(r"(?:The|the)\s", name)) or (
+        re.search(r"\b[Tt]he\s$", text[max(0, start - 4):start]) is not None and " " not in name and name.endswith("s"))
 
 
 def _without_leading_word(span: Span) -> Span:

@@ -139,7 +139,16 @@ def named_prep(token: Token) -> bool:
         return False
     named_object = any(c.dep_ == "pobj" and (c.pos_ == "PROPN" or any(t.pos_ == "PROPN" for t in c.lefts))
                        for c in token.children)
-    return named_object and (token.head.pos_ == "PROPN" or token.lower_ in {"in", "at"})
+    if named_object and (token.head.pos_ == "PROPN" or token.lower_ in {"in", "at"}):
+        return True
+    # "the office of North Kivu's military governor", "the ministry of health of Gaza": a body
+    # named by what it belongs to
+    return token.lower_ == "of" and token.head.lemma_.lower() in OFFICE_NOUNS and any(
+        t.pos_ == "PROPN" for c in token.children if c.dep_ == "pobj" for t in c.subtree)
+
+
+OFFICE_NOUNS = {"office", "ministry", "department", "directorate", "headquarters", "command", "council",
+                "administration", "secretariat", "bureau"}
 
 
 def name_phrase(head: Token) -> str:
