@@ -211,14 +211,38 @@ def find_quantities(text: str) -> list[Quantity]:
     """
     found = [Quantity(1.0, 1.0, None, "exact", m.group(0), m.start(), m.end(), spelled=True)
              for pattern in (_single_formation(), _single_person()) for m in pattern.finditer(text)]
+    fractions = [_fraction(m) for m in _fraction_scanner().finditer(text)]
+    found += fractions
     for match in _scanner().finditer(text):
         quantity = _from_match(match)
-        if quantity is None:
+        if quantity is None or any(f.char_start <= match.start() < f.char_end for f in fractions):
             continue
         if match.group("num") and match.group("num").lower() in ("one", "a", "an") and not match.group("qual"):
             continue
         found.append(quantity)
     return sorted(found, key=lambda q: (q.char_start, q.char_end))
+
+
+FRACTIONS = {"half": 0.5, "a half": 0.5, "a quarter": 0.25, "quarter": 0.25, "three quarters": 0.75,
+             "three-quarters": 0.75, "a third": 1 / 3, "two thirds": 2 / 3, "two-thirds": 2 / 3}
+
+
+@lru_cache(maxsize=1)
+def _fraction_scanner() -> re.Pattern[str]:
+    """'half a million', 'a quarter of a million', 'about two-thirds of a million'."""
+    qualifiers = _alternation([q for q, bound in qualifier_table().items() if bound != "range"])
+    fractions = _alternation(list(FRACTIONS))
+    return re.compile(rf"(?<![\w\-])(?:(?P<qual>{qualifiers})\s+)?(?P<fraction>{fractions})(?:\s+of)?\s+an?\s+"
+                      rf"(?P<scale>thousand|million|billion)\b", re.IGNORECASE)
+
+
+def _fraction(match: re.Match[str]) -> Quantity:
+    value = round(FRACTIONS[re.sub(r"\s+", " ", match.group("fraction").lower())] * SCALES[match.group("scale").lower()])
+    qualifier = match.group("qual").lower() if match.group("qual") else None
+    bound = qualifier_table().get(re.sub(r"\s+", " ", qualifier), "approx") if qualifier else "exact"
+    low = None if bound in ("le", "lt") else float(value)
+    high = None if bound in ("ge", "gt") else float(value)
+    return Quantity(low, high, qualifier, bound, match.group(0), match.start(), match.end(), spelled=True)
 
 
 @lru_cache(maxsize=1)

@@ -181,7 +181,7 @@ def count_clause(points: pd.DataFrame, figure: str) -> str:
     """The count as a clause, built from the series' party, noun and event (never from a story's words)."""
     first = points.iloc[0]
     event = str(first["counted_event"])
-    who, unit, _ = label_parts(event, str(first["counted_party"]), [text_or_none(u) for u in col(points, "unit")])
+    who, unit, _ = label_parts(event, text_or_none(first["counted_party"]) or "", [text_or_none(u) for u in col(points, "unit")])
     thing = " ".join(w for w in (who, unit) if w)
     if event in WERE_EVENTS:
         return f"{figure} {thing} {WERE_EVENTS[event]}"

@@ -20,8 +20,9 @@ A point's status, by the first rule that applies:
 Points of different origins whose figures disagree within the contradiction window list each other
 in `conflicts_with`: neither replaces the other.
 
-Only statements of a count enter a series: a figure with a counted event (not 'other') and a party,
-reported or planned (a projection is a forecast's business), positive, not vague, not a duration,
+Only statements of a count enter a series: a figure with a counted event (not 'other') and a party
+(or, for a toll, a noun: 'people killed'), of a running count rather than one incident ('an attack
+that killed 62' is that attack's toll; `is_incident_count`), reported or planned (a projection is a forecast's business), positive, not vague, not a duration,
 and not in a sentence that makes it a hypothesis, a comparison, an opinion about the number or a
 standing army's size (`is_statement_of_count`).
 """
@@ -44,6 +45,7 @@ from lib.corpus.claims import (
     origin_of,
 )
 from lib.corpus.prose import is_missing, text_or_none, to_date
+from lib.extract.figures import group_parties
 from lib.extract.names import alias_book, fold
 
 # Sentences whose figure is not a count of something that happened or is planned. These are cues
@@ -52,14 +54,45 @@ from lib.extract.names import alias_book, fold
 HYPOTHETICAL = re.compile(r"\b(would|if|unless|were to|require[sd]?|requiring|need(?:s|ed)? to)\b", re.IGNORECASE)
 OPINION = re.compile(r"\bnot (?:that|so|very) many\b|\btoo (?:few|many)\b|\bonly a\b|\bis (?:not )?(?:a lot|enough|much)\b"
                      r"|\bhardly\b|\bmere\b", re.IGNORECASE)
-COMPARISON = re.compile(r"\bthan\b|\bcompared (?:with|to)\b|\btimes as many\b|\btwice as\b|\blargest\b|\bbiggest\b", re.IGNORECASE)
+COMPARISON = re.compile(r"\bthan\b|\bcompared (?:with|to)\b|\btimes as many\b|\btwice as\b|\blargest\b|\bbiggest\b"
+                        r"|\bdeadliest\b|\bworst\b", re.IGNORECASE)
 # "more than 10,000" is a floor, not a comparison: the bound is removed before COMPARISON is tried.
 BOUND_THAN = re.compile(r"\b(?:more|fewer|less|greater|higher|lower|over|under)\s+than\s+(?:some\s+|about\s+)?[\d,.]+", re.IGNORECASE)
 STANDING_FORCE = re.compile(r"\bstanding arm(?:y|ies)\b|\bactive[- ]duty\b|\bstrong (?:army|military)\b"
                             r"|\b(?:army|military|armed forces) of (?:about |some |around )?[\d,.]+", re.IGNORECASE)
 
+# A toll or a salvo tied to one incident ('an attack that killed 62', 'shelled the camp on Sunday')
+# counts that incident, not the running total a series follows ('have been killed since October',
+# 'the war has killed', 'so far'). Incident counts stay claims; series hold running counts.
+INCIDENT = re.compile(r"\b(?:attack|strike|air ?strike|drone strike|shelling|raid|bombing|explosion|blast|ambush"
+                      r"|barrage|assault|clash|battle|massacre|incident)\b"
+                      r"|\b(?:on|late on|early on)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+                      r"|\b(?:yesterday|overnight|last night|this morning)\b", re.IGNORECASE)
+RUNNING = re.compile(r"\bsince\b|\bso far\b|\bin total\b|\btotal\b|\boverall\b|\bto date\b|\baltogether\b"
+                     r"|\b(?:over|in|during) the (?:past|last)\b|\bthroughout\b|\bcumulative\b"
+                     r"|\b(?:the|this|its) (?:war|conflict|fighting|campaign|offensive|invasion)\b", re.IGNORECASE)
+INCIDENT_EVENTS = {"killed", "wounded", "casualties", "captured", "missing", "displaced", "evacuated",
+                   "fired", "intercepted", "destroyed"}
+# A count with no party is still a point when its noun says what is counted ('people killed').
+PARTYLESS_EVENTS = INCIDENT_EVENTS
+
+
+def is_incident_count(sentence: str, event: str | None) -> bool:
+    """A count of one incident rather than a running total (see INCIDENT)."""
+    return event in INCIDENT_EVENTS and INCIDENT.search(sentence) is not None and RUNNING.search(sentence) is None
+
+
 # Modalities whose figures are counts: a projection ('possible') belongs to the forecasts.
 COUNT_MODALITIES = ("reported", "planned")
+
+# Nouns too generic to name what a group party counts ('crew members' of civilians read 'civilians').
+GENERIC_UNITS = {"people", "person", "persons", "members", "member", "individuals", "civilians", "others"}
+
+# Nouns that are themselves the event ('deaths' are people killed): no event word after them.
+EVENT_NOUNS = {"deaths", "death", "fatalities", "casualties", "dead", "lives", "victims", "bodies", "injuries",
+               "wounded", "injured", "refugees", "evacuees", "prisoners", "captives", "hostages"}
+# Categories a toll's nouns fall in ('people', 'deaths', 'civilians'): one series, whatever the noun.
+TOLL_CATEGORIES = {"people", "civilian", "casualties", "other"}
 
 # How the event reads after the counted noun in a label ("soldiers planned for deployment").
 EVENT_WORDS = {"planned_deployment": "planned for deployment"}
@@ -72,7 +105,9 @@ EVENT_WORDS = {"planned_deployment": "planned for deployment"}
 def is_statement_of_count(row: dict[str, Any]) -> bool:
     """Whether a claim states a count of a counted thing (and may be judged), by the module's rules."""
     event, party = text_or_none(row.get("counted_event")), text_or_none(row.get("counted_party"))
-    if event is None or event == "other" or party is None:
+    if event is None or event == "other":
+        return False
+    if party is None and (event not in PARTYLESS_EVENTS or text_or_none(row.get("unit")) is None):
         return False
     if is_missing(row.get("value_low")) and is_missing(row.get("value_high")):
         return False
@@ -80,7 +115,8 @@ def is_statement_of_count(row: dict[str, Any]) -> bool:
         return False
     if (text_or_none(row.get("modality")) or "reported") not in COUNT_MODALITIES or row.get("polarity") == "negative":
         return False
-    return not figure_is_framed(str(row.get("sentence") or ""))
+    sentence = str(row.get("sentence") or "")
+    return not figure_is_framed(sentence) and not is_incident_count(sentence, event)
 
 
 def figure_is_framed(sentence: str) -> bool:
@@ -107,12 +143,17 @@ def label_parts(event: str, party: str, units: list[str]) -> tuple[str, str, str
     noun, and the event, with repeats dropped ('civilians killed', not 'civilians civilians killed')."""
     counts = Counter(u for u in units if u)
     unit = min(counts, key=lambda u: (-counts[u], u)) if counts else ""
-    who = party_words(party)
+    if party in set(group_parties().values()):
+        # a group word is the thing counted: 'civilians killed', 'ships destroyed', not 'civilians
+        # members'; a narrower noun ('children') names the series only when every point uses it
+        specific = unit and fold(unit) not in GENERIC_UNITS and len(counts) == 1 and sum(counts.values()) == len(units)
+        return ("" if specific else party), (unit if specific else ""), EVENT_WORDS.get(event, event)
+    who = party_words(party) if party else ""
     if unit and fold(unit) in (fold(who), fold(party)):
         unit = ""
     words = EVENT_WORDS.get(event, event)
-    if unit and fold(unit).rstrip("s") == fold(words).rstrip("s"):
-        words = ""  # 'Russian casualties', not 'Russian casualties casualties'
+    if unit and (fold(unit).rstrip("s") == fold(words).rstrip("s") or fold(unit) in EVENT_NOUNS):
+        words = ""  # 'Russian casualties', not 'Russian casualties casualties'; 'deaths', not 'deaths killed'
     return who, unit, words
 
 
@@ -259,7 +300,10 @@ def figure_series(claims: pd.DataFrame, published: dict[str, date | None],
     groups: dict[str, list[dict[str, Any]]] = {}
     keys: dict[str, tuple[str, str, str]] = {}
     for row in rows:
-        key = (row["counted_event"], row["counted_party"], text_or_none(row.get("unit_category")) or "other")
+        category = text_or_none(row.get("unit_category")) or "other"
+        if row["counted_event"] in INCIDENT_EVENTS and category in TOLL_CATEGORIES:
+            category = "people"  # 'people killed', 'deaths', 'lives lost' count one thing
+        key = (row["counted_event"], text_or_none(row["counted_party"]) or "", category)
         sid = series_id(*key)
         keys[sid] = key
         groups.setdefault(sid, []).append(_point(row, published, outlets or {}))

@@ -74,8 +74,15 @@ def _date_mentions(document: Document) -> list[Any]:
     return dates.find_dates(document.text, base)
 
 
-def _event_date(mentions: list[Any], start: int, end: int) -> dict[str, Any]:
-    inside = [m for m in mentions if m.char_start >= start and m.char_end <= end]
+# A date that opens a period ('since October', 'the war, which erupted in April 2023,') is when the
+# running count began, not the date the count is for.
+PERIOD_START = re.compile(r"\b(?:since|from|began|begun|beginning of|start of|started|erupted|ignited|broke out|outbreak of)"
+                          r"\b[^.,;:]{0,12}$", re.IGNORECASE)
+
+
+def _event_date(mentions: list[Any], start: int, end: int, text: str = "") -> dict[str, Any]:
+    inside = [m for m in mentions if m.char_start >= start and m.char_end <= end
+              and not PERIOD_START.search(text[max(0, m.char_start - 40):m.char_start])]
     if not inside:
         return {"event_date": None, "event_date_text": None, "event_date_basis": None}
     first = inside[0]
@@ -173,7 +180,8 @@ def extract_claims(document: Document, parsed: Doc, mentions: list[dict[str, Any
             carried = previous[1]
         base = {"doc_id": document.doc_id, "char_start": start, "char_end": end, "sentence": unit.text,
                 "hedges": hedges_in(unit.text), "cluster_id": None, **_event_date(date_mentions, start, end)}
-        figures = _figure_rows(document, parsed, unit, attributions, carried, base, date_mentions, memory, quotes,
+        figure_base = {**base, **_event_date(date_mentions, start, end, document.text)}  # a count's own date
+        figures = _figure_rows(document, parsed, unit, attributions, carried, figure_base, date_mentions, memory, quotes,
                                mentions)
         if figures:
             rows.extend(figures)
