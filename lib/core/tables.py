@@ -490,11 +490,13 @@ FIGURE_SERIES = table(
     "figure_series",
     "Figure lineage: one row per point of a series, a series being one counted thing (counted event x counted "
     "party x unit category), each point with the date it is given for, its origin and whether it is new, a "
-    "repeat, stale or superseded (lib/corpus/series.py). Only statements of a count: no projection, duration, "
-    "hypothesis, comparison, opinion about a number or standing army's size.",
+    "repeat, stale or superseded (lib/corpus/series.py). Only statements of a running count: no projection, "
+    "duration, hypothesis, comparison, opinion about a number, standing army's size or one incident's toll "
+    "('killed in the attack on Sunday' stays a claim; 'have been killed since October' is a point). A toll "
+    "without a party is a point when its noun says what is counted ('people killed', 'deaths': one series).",
     [
         ("series_id", "VARCHAR", "Stable id: hash of counted_event, counted_party and unit_category."),
-        ("series_label", "VARCHAR", "The counted thing in words, from the data: the party's demonym (else its name), the series' most used noun and the event ('Lebanese people killed')."),
+        ("series_label", "VARCHAR", "The counted thing in words, from the data: the party's demonym (else its name), the series' most used noun and the event ('Lebanese people killed'); a group party is the noun itself ('civilians killed', 'merchant vessels destroyed'), and a noun that is the event drops the event word ('deaths')."),
         ("series_rank", "INTEGER", "1 for the leading series: most independent origins, then documents, then points, then label."),
         ("counted_event", "VARCHAR", "claims.counted_event."),
         ("counted_party", "VARCHAR", "claims.counted_party."),
