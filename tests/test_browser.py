@@ -22,7 +22,7 @@ from test_synthesis import composed_corpus, write_fixture_store
 REPO = Path(__file__).resolve().parent.parent
 MARKUP_CORPUS = REPO / "tests" / "fixtures" / "markup_corpus"
 SCREENSHOTS = REPO / "build"
-SECTIONS = ["Bottom line", "Key judgments", "Troop estimates", "Sources", "Contested and single-source claims",
+SECTIONS = ["Bottom line", "Key judgments", "Personnel deployed, present or planned", "Sources", "Contested and single-source claims",
             "Gaps", "Timeline", "Actors", "Forecasts", "Checks"]
 
 

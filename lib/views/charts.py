@@ -192,7 +192,7 @@ def troop_chart(troops: pd.DataFrame):
     handles = [Line2D([], [], color=colours[s], linewidth=3, label=s) for s in sources]
     handles += [Line2D([], [], color="black", marker=m, linestyle="none", label=k) for k, m in markers.items()]
     undated_axes.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    figure.suptitle("Troop figures over time, by source (bar = stated range)")
+    figure.suptitle("Personnel figures over time, by source (bar = stated range)")
     figure.tight_layout()
     return figure
 
