@@ -68,8 +68,26 @@ def entity_spans(parsed: Doc) -> list[Span]:
     ruled = _span_ruler(parsed.vocab, alias_book().fingerprint())(parsed).spans[ALIAS_SPANS]
     matches = [Span(parsed, s.start, s.end, label=s.label_, span_id=s.id_) for s in ruled]
     model = [piece for e in parsed.ents if e.label_ in ACTOR_LABELS for piece in _split_at_breaks(e)]
+    model += [Span(parsed, e.start, e.end, label="PERSON") for e in parsed.ents if _person_mislabelled(e)]
     # Alias matches first so that, at equal length, the curated match wins.
     return sorted(filter_spans(matches + model), key=lambda s: s.start)
+
+
+MISLABELLED = {"WORK_OF_ART", "PRODUCT", "EVENT", "LAW", "FAC", "LANGUAGE"}
+
+
+def _person_mislabelled(entity: Span) -> bool:
+    """'Asres Mare Damtie, a Fano leader in ...': two or three capitalised words the small model
+    took for a work of art or a product, set off by a role apposition, are a person's name."""
+    if entity.label_ not in MISLABELLED or "\n" in entity.text:
+        return False
+    words = [t for t in entity if not t.is_punct]
+    if not 2 <= len(words) <= 3 or not all(t.text[:1].isupper() and t.pos_ == "PROPN" for t in words):
+        return False
+    after = entity.doc.text[entity.end_char:entity.end_char + 80]
+    found = re.match(r",\s+(?:a|an|the)?\s*([^,.]{0,60})", after)
+    titles = kind_vocabulary()["title_set"]
+    return bool(found) and any(w.lower() in titles for w in re.split(r"[\s-]+", found.group(1)))
 
 
 def _split_at_breaks(entity: Span) -> list[Span]:
