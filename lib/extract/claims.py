@@ -301,7 +301,8 @@ def _figure_rows(document: Document, parsed: Doc, unit: Span, attributions: list
             kind = "measure"  # a distance, an area, a share: a figure that counts nothing
         if quantity.value_low == 1 and quantity.spelled and category not in ("formation",) and event not in TOLL_EVENTS:
             continue  # "one man said": a single person is a figure only in a toll ("killed one person")
-        party = counted_party(target, noun or inherited, event, mentions, memory, sentence_previous)
+        reporter = attribution.source_name if attribution is not None and not attribution.anonymous else None
+        party = counted_party(target, noun or inherited, event, mentions, memory, sentence_previous, reporter)
         _remember_party(memory, noun or inherited, event, party)
         rows.append({
             **base, "kind": kind,

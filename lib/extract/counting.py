@@ -406,8 +406,47 @@ def _agent(target: Token, mentions: list[dict[str, Any]], event: str | None = No
     return None
 
 
+STATE_PERSONNEL = {"soldier", "troop", "serviceman", "servicemen", "conscript", "reservist", "officer"}
+
+
+def _state_of_body(name: str | None) -> str | None:
+    """The state a military or ministry belongs to: its alias-file affiliation, or the state its
+    template name ends with ('Armed forces of Mali')."""
+    if not name:
+        return None
+    book = alias_book()
+    entry = book.by_name.get(name)
+    if entry is not None and entry.kind == "state":
+        return entry.name
+    if entry is not None and entry.affiliation:
+        return entry.affiliation
+    found = re.search(r"\bof ([A-Z][\w' -]+)$", name)
+    state = book.by_name.get(found.group(1)) if found else None
+    if state is None:  # 'Malian army', "Ukraine's military": the demonym or possessive before the body
+        first = re.match(r"([A-Z][\w-]*(?:\s[A-Z][\w-]*)?)(?:['’]s)?\s+[a-z]", name)
+        hit = book.lookup(first.group(1)) if first else None
+        state = book.by_name.get(hit[0].name) if hit else None
+    return state.name if state is not None and state.kind == "state" else None
+
+
+def _soldiers_state(noun: Token | None, event: str | None, source: str | None) -> str | None:
+    """Whose soldiers a bare 'soldiers were killed' counts: the state of the army or ministry that
+    reports its own losses ('the army said two soldiers were killed'). Soldiers captured are the
+    other side's, and fighters or militants are not a state's: those stay unnamed."""
+    if noun is None or event not in OWN_LOSS_EVENTS or noun.lemma_.lower() not in STATE_PERSONNEL:
+        return None
+    entry = alias_book().by_name.get(source) if source else None
+    if entry is not None and entry.kind == "state":
+        return None  # 'Ukraine said 30 soldiers were killed': a state may count the enemy's dead
+    return _state_of_body(source)
+
+
+OWN_LOSS_EVENTS = {"killed", "wounded", "casualties", "missing"}
+
+
 def counted_party(target: Token, noun: Token | None, event: str | None, mentions: list[dict[str, Any]],
-                  memory: dict[str, Any], sentence_previous: dict[str, Any] | None) -> str | None:
+                  memory: dict[str, Any], sentence_previous: dict[str, Any] | None,
+                  source: str | None = None) -> str | None:
     """Whose soldiers, civilians or rockets a figure counts, as the document names them.
 
     A civilian group word wins ('two Filipino seafarers' are civilians); then a name on the noun
@@ -441,6 +480,8 @@ def counted_party(target: Token, noun: Token | None, event: str | None, mentions
         party = memory.get("fired")  # "the three missiles", "15 of the 20 drones": the last launcher's
     if party is None and event in {"deployed", "planned_deployment"}:
         party = memory.get("deployer")
+    if party is None:
+        party = _soldiers_state(noun, event, source)
     if party is None and sentence_previous is not None and sentence_previous.get("counted_party"):
         if noun is None or (event in PATIENT_EVENTS and sentence_previous.get("counted_event") in PATIENT_EVENTS):
             party = sentence_previous["counted_party"]
