@@ -31,7 +31,8 @@ from lib.corpus.prose import (
     text_or_none,
     to_date,
 )
-from lib.corpus.series import current_points, figure_series, label_parts
+from lib.corpus.series import EVENT_NOUNS, current_points, figure_series, label_parts
+from lib.extract.names import fold
 
 MAX_JUDGMENTS = 5
 
@@ -183,6 +184,8 @@ def count_clause(points: pd.DataFrame, figure: str) -> str:
     event = str(first["counted_event"])
     who, unit, _ = label_parts(event, text_or_none(first["counted_party"]) or "", [text_or_none(u) for u in col(points, "unit")])
     thing = " ".join(w for w in (who, unit) if w)
+    if unit and fold(unit) in EVENT_NOUNS:
+        return f"{first['series_label']} numbered {figure}"  # 'deaths numbered 123', not 'deaths had been killed'
     if event in WERE_EVENTS:
         return f"{figure} {thing} {WERE_EVENTS[event]}"
     if event in HAD_BEEN_EVENTS:
