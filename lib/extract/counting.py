@@ -96,6 +96,15 @@ def _coordinated_partner(verb: Token) -> Token | None:
     return second if verb is first else first
 
 
+def _complement_event(verb: Token, noun: Token | None, category: str | None) -> str | None:
+    """'people reported to have fled': the event of the clause a reporting participle takes."""
+    complement = next((c for c in verb.children if c.dep_ == "xcomp"), None)
+    return _verb_event(complement, noun, category) if complement is not None else None
+
+
+FIRED_AT = {"at", "against", "toward", "towards"}
+
+
 def _preposition_event(token: Token, preposition: str, noun: Token | None, category: str | None) -> str | None:
     """The event of the word `token` governs through `preposition` ('of the dead', 'among the injured')."""
     for child in token.children:
@@ -125,7 +134,8 @@ def _predicate_event(target: Token, noun: Token | None, category: str | None) ->
     verb: its verb, its adjective complement ('were missing'), its subject ('the toll rose to')."""
     for child in target.children:
         if child.dep_ in CLAUSE_DEPS:
-            event = _verb_event(child, noun, category) or _word_event(child, noun, category)
+            event = _verb_event(child, noun, category) or _word_event(child, noun, category) \
+                or _complement_event(child, noun, category)
             if event:
                 return event
     event = _among_event(target, noun, category) or _chain_event(target, noun, category)
@@ -148,6 +158,8 @@ def _chain_event(target: Token, noun: Token | None, category: str | None) -> str
         lemma = token.lemma_.lower()
         event = _verb_event(token, noun, category) if token.pos_ in {"VERB", "AUX", "ADP"} \
             else _word_event(token, noun, category)
+        if event == "fired" and any(t.dep_ == "prep" and t.lower_ in FIRED_AT for t in chain[1:position]):
+            return None  # 'launched missiles at two ships': the ships are the target, not what was fired
         if event:
             return event
         for child in token.children:
@@ -160,6 +172,9 @@ def _chain_event(target: Token, noun: Token | None, category: str | None) -> str
         if event:
             return event
         if lemma in reporting_verbs() and token.pos_ == "VERB" and ("verb", lemma) not in counted_events():
+            raised = next((c for c in token.children if c.dep_ == "xcomp"), None)
+            if raised is not None and chain[position - 1].dep_ in {"nsubj", "nsubjpass"}:
+                return _verb_event(raised, noun, category)  # '400,000 people reported to have fled'
             break
     return None
 
