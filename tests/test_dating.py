@@ -315,3 +315,31 @@ def test_date_from_text_never_raises_and_always_explains(text, years):
     assert found.note
     assert found.basis in (None, "dateline", "timestamp", "byline", "inferred")
     assert found.published is None or found.basis is not None
+
+
+@pytest.mark.parametrize("stamp", [
+    "Updated 3:12 PM GMT+1, November 5, 2024",
+    "November 5, 2024 7:12 AM GMT+9 Updated 2 hours ago",
+    "Published On 5 Nov 2024",
+    "Tue 5 Nov 2024 14.02 GMT",
+    "Nov. 5, 2024, 10:12 PM ET",
+    "5 Nov 2024 • 3 min read",
+    "Last updated: 5th November 2024",
+])
+def test_the_stamp_lines_news_sites_print_are_read(stamp):
+    body = ("\n\nThe army said on Monday that its forces had repelled an attack near the town, killing dozens "
+            "of fighters, in the latest fighting in the region this week.\n")
+    found = date_from_text("Army repels attack near border town\n" + stamp + body)
+    assert found.published == date(2024, 11, 5) and found.basis == "timestamp"
+
+
+def test_a_stamp_line_of_parts_takes_its_creation_date():
+    text = ("Tanker ablaze in the Red Sea\nNewsroom Desk | Updated: 27-08-2024 09:10 IST | Created: 26-08-2024 22:24 IST"
+            "\n\nThe tanker has been ablaze since Friday after an attack, the shipping agency said on Monday.\n")
+    found = date_from_text(text)
+    assert found.published == date(2024, 8, 26) and found.basis == "timestamp"
+
+
+def test_an_ambiguous_numeric_stamp_is_not_guessed():
+    found = date_from_text("Army repels attack\nPublished: 05/11/2024\n\nThe army said it repelled an attack.")
+    assert found.published is None

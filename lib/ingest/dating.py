@@ -205,7 +205,11 @@ FILLER = frozenset({
     "at", "on", "am", "pm", "a.m", "p.m", "gmt", "utc", "bst", "cet", "cest", "eat", "cat", "wat",
     "mmt", "ast", "est", "edt", "cst", "cdt", "pst", "pdt", "ist", "msk", "local", "time", "hrs", "h",
     "updated", "published", "posted", "created", "last", "modified", "first",
+    "et", "pt", "ct", "mt", "kst", "jst", "hkt", "sgt", "pkt", "aest", "aedt", "eet", "eest", "wet", "west", "sast",
 })
+# What a stamp line may carry besides the date: 'Updated 2 hours ago', '3 min read'.
+STAMP_EXTRAS_RE = re.compile(r"\b(?:updated\s+)?\d+\s+(?:hours?|hrs?|minutes?|mins?|days?)\s+ago\b"
+                             r"|\b\d+[\s-]+min(?:ute)?s?\s+read\b", re.IGNORECASE)
 MAX_STAMP_WORDS = 14
 
 
@@ -242,7 +246,7 @@ def find_dateline(text: str, first_lines: int = 8) -> Printed | None:
 
 def _is_bare_stamp(rest: str) -> bool:
     """True when nothing but times, time zones and filler words is left on the line."""
-    rest = TIME_RE.sub(" ", rest)
+    rest = TIME_RE.sub(" ", STAMP_EXTRAS_RE.sub(" ", rest))
     tokens = [t.strip(".").lower() for t in re.split(r"[\s,|:·•–—\-()/]+", rest) if t.strip(" .")]
     return all(t in FILLER or t in WEEKDAY_ABBREVIATIONS for t in tokens)
 
