@@ -364,3 +364,20 @@ def test_narration_rules_and_asides_are_not_forecasts(nlp, text):
 def test_a_speech_act_dated_in_the_past_still_stands(nlp):
     [row] = extract(nlp, "The army chief vowed on Saturday to keep fighting until the rebels surrender.")
     assert row["forecast_kind"] == "intention" and row["horizon_text"] is None
+
+
+@pytest.mark.parametrize("text, statement, kind", [
+    ("The city is on the verge of falling to the rebels, an analyst said.",
+     "The city is on the verge of falling to the rebels", "prediction"),
+    ("We are months away from removing the government, the commander said.",
+     "We are months away from removing the government", "prediction"),
+    ("The army is preparing to launch a ground offensive, officials said.",
+     "The army is preparing to launch a ground offensive", "intention"),
+])
+def test_nearness_and_preparation_are_forecasts(nlp, text, statement, kind):
+    rows = extract(nlp, text)
+    assert [(r["statement"], r["forecast_kind"]) for r in rows] == [(statement, kind)]
+
+
+def test_a_distance_away_is_not_a_forecast(nlp):
+    assert extract(nlp, "The town is two miles away from the front line, residents said.") == []

@@ -79,6 +79,25 @@ def _complement_of(token: Token) -> Token | None:
     return None
 
 
+def _nearness(token: Token) -> tuple[Token, str, Token] | None:
+    """(outcome verb, cue phrase, the 'be' it hangs from) of 'is on the verge of falling' or 'we are
+    months away from removing', else None."""
+    vocab = vocabulary()
+    if token.lemma_.lower() in vocab["nearness_nouns"] and token.dep_ == "pobj" and token.head.lower_ == "on":
+        phrase, holder = "on the verge of", token.head.head
+    elif token.lower_ == "away" and any(c.dep_ == "npadvmod" and c.lemma_.lower() in vocab["nearness_spans"]
+                                        for c in token.children):
+        phrase, holder = "away from", token.head
+    else:
+        return None
+    preposition = "of" if phrase == "on the verge of" else "from"
+    for prep in (c for c in token.children if c.dep_ == "prep" and c.lower_ == preposition):
+        outcome = next((c for c in prep.children if c.dep_ == "pcomp" and c.tag_ == "VBG"), None)
+        if outcome is not None and holder.lemma_.lower() == "be":
+            return outcome, phrase, holder
+    return None
+
+
 def _add(found: dict[int, Candidate], head: Token, trigger: Token, part: str, priority: int, kind: str,
          outer: Token | None = None) -> None:
     cand = found.setdefault(head.i, Candidate(head=head, kind=kind))
@@ -132,6 +151,11 @@ def _candidates(sentence: Span) -> list[Candidate]:
             if obj is not None and not any(c.dep_ == "ccomp" for c in token.children):
                 _add(found, token, token, objects[lemma], 1, "object", outer=token)
                 continue
+        near = _nearness(token)
+        if near is not None:  # "on the verge of falling", "months away from removing"
+            outcome, phrase, holder = near
+            _add(found, outcome, token, phrase, 1, "complement", outer=holder)
+            continue
         if lemma in {"plan", "intention"} and token.pos_ == "NOUN":  # "with plans to dispatch 12,000 troops"
             clause = next((c for c in token.children if c.dep_ == "acl" and any(a.tag_ == "TO" for a in c.children)), None)
             if clause is not None:
