@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib.core.config import GOLD_DIR
+from lib.evaluate import dates as evaluate_dates
 from lib.ingest import dating
 from lib.ingest.dating import anchor_weekdays, date_from_text, resolve_weekday
 
@@ -288,14 +289,14 @@ def test_gold_file_shape():
 
 
 def test_gold_scores_never_a_wrong_stated_date():
-    scores = dating.score_dates(_gold())
+    scores = evaluate_dates.score_dates(_gold())
     for split in ("dev", "heldout", "all"):
         assert scores[split]["wrong_stated"] == 0, scores[split]["misses"]
         assert scores[split]["wrong_any"] == 0, scores[split]["misses"]
 
 
 def test_gold_dev_score_does_not_regress():
-    dev = dating.score_dates(_gold())["dev"]
+    dev = evaluate_dates.score_dates(_gold())["dev"]
     assert dev["dated_or_windowed_with_evidence"] >= 0.75, dev["misses"]
     assert dev["no_evidence_left_undated"] == sum(g["evidence"] == "none" for g in _gold() if g["split"] == "dev")
 

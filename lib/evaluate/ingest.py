@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from lib.core.config import COMPOSED_DIR, GOLD_DIR
-from lib.ingest import dating
+from lib.evaluate import dates as evaluate_dates
 from lib.ingest.folder import ingest_corpus, none_if_missing
 from lib.views.ingest import iso
 
@@ -157,7 +157,7 @@ def dates_gold_scores(gold_path: str | Path = GOLD_DIR / "dates_composed.jsonl")
     The gold articles are dated as one corpus (corpus years and weekday anchors come from the
     others, as in a real build). 'correct' also counts an article without evidence left undated,
     the right answer there; 'wrong_stated' counts printed dates read wrong, which must stay 0."""
-    scores = dating.score_dates(read_gold(gold_path))
+    scores = evaluate_dates.score_dates(read_gold(gold_path))
     rows = [{"split": split, **{k: v for k, v in scores[split].items() if k in DATE_SCORE_COLUMNS}}
             for split in SPLITS if split in scores]
     return pd.DataFrame(rows, columns=DATE_SCORE_COLUMNS)
@@ -165,5 +165,5 @@ def dates_gold_scores(gold_path: str | Path = GOLD_DIR / "dates_composed.jsonl")
 
 def dates_gold_misses(gold_path: str | Path = GOLD_DIR / "dates_composed.jsonl") -> pd.DataFrame:
     """The gold articles not dated or windowed correctly, with the note that explains why."""
-    misses = dating.score_dates(read_gold(gold_path))["all"]["misses"]
+    misses = evaluate_dates.score_dates(read_gold(gold_path))["all"]["misses"]
     return pd.DataFrame(misses, columns=["doc_id", "evidence", "outcome", "basis", "note"])

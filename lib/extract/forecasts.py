@@ -32,7 +32,7 @@ from lib.core import horizons
 from lib.core.document import Document, paragraphs_with_offsets
 from lib.core.nlp import doc_text
 from lib.extract.clauses import Candidate, line_bounds, on_line, segment, subject_of, vocabulary
-from lib.extract.intentions import _subject, forecast_kind, in_direct_quote
+from lib.extract.intentions import _subject, forecast_kind, in_direct_quote, intention_holder
 from lib.extract.probability import HAPPENS, INTENTION, NOT_HAPPENS, Band, band_for, modal_rules
 from lib.extract.speakers import Attribution, Context, attribute, negated_belief, speaker_events
 
@@ -681,7 +681,7 @@ def _row(document: Document, cand: Candidate, span: tuple[int, int], attribution
     condition, _ = _condition(cand)
     kind = forecast_kind(cand, band, attribution, mentions, in_direct_quote(span, quotes))
     if kind == INTENTION and attribution.kind == "article":
-        attribution = _intention_holder(cand, mentions) or attribution
+        attribution = intention_holder(cand, mentions) or attribution
     statement = text[span[0]:span[1]]
     sentence = cand.head.sent
     forecast_id = "fc-" + hashlib.sha256(
@@ -706,34 +706,6 @@ def _row(document: Document, cand: Candidate, span: tuple[int, int], attribution
         "horizon_end": horizon.end.isoformat() if horizon and horizon.end else None,
         "horizon_rule": horizon.rule if horizon else None,
     }
-
-
-def _intention_holder(cand: Candidate, mentions: list[dict[str, Any]]) -> Attribution | None:
-    """'The RSF aims to consolidate control', 'Houthis vow to hit back': an intention the article
-    reports in its own voice is held by the actor who acts, when the text names it."""
-    subject = _subject(cand)
-    if subject is None:
-        return _participle_holder(cand, mentions)
-    words = [subject, *[c for c in subject.children if c.dep_ in {"compound", "poss"}]]
-    found = next((m for w in words for m in mentions if m["char_start"] <= w.idx < m["char_end"] and m.get("name")), None)
-    if found is None:
-        return None
-    return Attribution(found["name"], "named", doc_text(subject.doc)[found["char_start"]:found["char_end"]], "intention holder")
-
-
-def _participle_holder(cand: Candidate, mentions: list[dict[str, Any]]) -> Attribution | None:
-    """'videos of its commander, Abdelrahim Dagalo, promising to provide food': a participle has no
-    subject of its own; the person named last before it in the sentence is the one promising."""
-    trigger = next((t for t in cand.triggers if t.tag_ == "VBG"), None)
-    if trigger is None:
-        return None
-    sentence = trigger.sent
-    before = [m for m in mentions if sentence.start_char <= m["char_start"] and m["char_end"] <= trigger.idx
-              and m.get("kind") == "person" and m.get("name")]
-    if not before:
-        return None
-    last = max(before, key=lambda m: m["char_end"])
-    return Attribution(last["name"], "named", doc_text(trigger.doc)[last["char_start"]:last["char_end"]], "intention holder")
 
 
 def _subordinate_spans(cand: Candidate) -> list[tuple[int, int]]:

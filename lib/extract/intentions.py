@@ -203,3 +203,31 @@ def _is_observer(attribution: Attribution, mentions: list[dict[str, Any]]) -> bo
             if any(w.strip(",.").lower().rstrip("s") in roles for w in m["role"].split()):
                 return True
     return False
+
+
+def intention_holder(cand: Candidate, mentions: list[dict[str, Any]]) -> Attribution | None:
+    """'The RSF aims to consolidate control', 'Houthis vow to hit back': an intention the article
+    reports in its own voice is held by the actor who acts, when the text names it."""
+    subject = _subject(cand)
+    if subject is None:
+        return participle_holder(cand, mentions)
+    words = [subject, *[c for c in subject.children if c.dep_ in {"compound", "poss"}]]
+    found = next((m for w in words for m in mentions if m["char_start"] <= w.idx < m["char_end"] and m.get("name")), None)
+    if found is None:
+        return None
+    return Attribution(found["name"], "named", doc_text(subject.doc)[found["char_start"]:found["char_end"]], "intention holder")
+
+
+def participle_holder(cand: Candidate, mentions: list[dict[str, Any]]) -> Attribution | None:
+    """'videos of its commander, Abdelrahim Dagalo, promising to provide food': a participle has no
+    subject of its own; the person named last before it in the sentence is the one promising."""
+    trigger = next((t for t in cand.triggers if t.tag_ == "VBG"), None)
+    if trigger is None:
+        return None
+    sentence = trigger.sent
+    before = [m for m in mentions if sentence.start_char <= m["char_start"] and m["char_end"] <= trigger.idx
+              and m.get("kind") == "person" and m.get("name")]
+    if not before:
+        return None
+    last = max(before, key=lambda m: m["char_end"])
+    return Attribution(last["name"], "named", doc_text(trigger.doc)[last["char_start"]:last["char_end"]], "intention holder")
