@@ -243,11 +243,43 @@ def test_durations_count_nothing():
 def test_counted_events_vocabulary_is_general_and_well_formed():
     events = {"deployed", "present", "planned_deployment", "killed", "wounded", "casualties", "captured",
               "missing", "displaced", "evacuated", "arrested", "fired", "intercepted", "destroyed", "pledged"}
-    roles = {"verb", "noun", "adj", "place", "measure", "owner", "default"}
+    roles = {"verb", "noun", "adj", "place", "measure", "owner", "default", "incident", "release"}
     for (role, _), rules in extract_figures.counted_events().items():
         assert role in roles
         for rule in rules:
-            assert rule.event is None or rule.event in events
+            assert rule.event is None or rule.event in events or (role in {"incident", "release"} and rule.event == "other")
+
+
+def test_attacks_counted_are_events_not_tolls_or_presences():
+    text = "The air force killed 60 villagers in three airstrikes near the river, the rebels said."
+    assert figure(text, "60")["counted_event"] == "killed"
+    assert figure(text, "three")["counted_event"] == "other"
+    claimed = "The group claimed five raids in the northern province on Friday."
+    assert figure(claimed, "five")["counted_event"] == "other"
+    launched = "The militia launched 14 drone strikes on the port, the navy said."
+    assert figure(launched, "14")["counted_event"] == "fired"
+
+
+def test_a_part_and_an_including_share_the_event_of_their_own_predicate():
+    part = "Nearly 30 of the 40 rockets fired at the base were shot down, the army said."
+    assert figure(part, "Nearly 30")["counted_event"] == "intercepted"
+    including = "The shelling killed at least 25 people, including nine detainees, officials said."
+    assert figure(including, "nine")["counted_event"] == "killed"
+
+
+def test_released_captives_and_inhabitants_are_not_captured():
+    swap = "The two sides said they had each freed 90 prisoners of war on Tuesday."
+    assert figure(swap, "90")["counted_event"] == "other"
+    town = "Rebels seized the town of about 20,000 people after a week of fighting, the army said."
+    assert figure(town, "about 20,000")["counted_event"] == "present"
+
+
+def test_reported_missing_admitted_to_hospital_and_streaming_out():
+    text = "The council said 31 people were reported missing and 85 people were admitted to hospitals."
+    assert figure(text, "31")["counted_event"] == "missing"
+    assert figure(text, "85")["counted_event"] == "wounded"
+    exodus = "Thousands of Armenians streamed out of the valley as the army advanced."
+    assert figure(exodus, "Thousands")["counted_event"] == "displaced"
 
 
 def test_a_distance_or_share_is_a_measure_not_a_count():

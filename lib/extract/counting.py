@@ -47,12 +47,10 @@ CLAUSE_DEPS = {"acl", "relcl", "advcl"}
 def _verb_event(verb: Token, noun: Token | None, category: str | None) -> str | None:
     """A verb's event, reading its particle or complement ('shot down', 'taken prisoner', 'took
     part') before the bare verb, and 'killed or wounded' as casualties."""
-    for child in verb.children:
-        if child.dep_ in {"prt", "advmod", "dobj", "oprd", "attr", "npadvmod"}:
-            phrase = f"{verb.lemma_.lower()} {child.lemma_.lower()}"
-            for rule in counted_events().get(("verb", phrase), ()):
-                if rule.applies(noun, category):
-                    return rule.event
+    for phrase in _verb_phrases(verb):
+        for rule in counted_events().get(("verb", phrase), ()):
+            if rule.applies(noun, category):
+                return rule.event
     if verb.pos_ not in {"VERB", "AUX"} and not (verb.dep_ == "ROOT" and verb.lower_ == "down"):
         return None
     event = _rules("verb", verb, noun, category)
@@ -65,6 +63,23 @@ def _verb_event(verb: Token, noun: Token | None, category: str | None) -> str | 
     if verb.dep_ == "conj":
         return _rules("verb", partner, noun, category) or event  # "destroyed or seized 40 vehicles"
     return event
+
+
+PHRASE_DEPS = {"prt", "advmod", "dobj", "oprd", "attr", "npadvmod"}
+
+
+def _verb_phrases(verb: Token) -> list[str]:
+    """The verb with its particle or complement ('shoot down', 'take prisoner') and with a
+    preposition's object ('admit to hospital', 'stream out of')."""
+    lemma = verb.lemma_.lower()
+    phrases = []
+    for child in verb.children:
+        if child.dep_ in PHRASE_DEPS:
+            phrases.append(f"{lemma} {child.lemma_.lower()}")
+        elif child.dep_ == "prep":
+            phrases.append(f"{lemma} {child.lower_}")  # 'streamed out of the territory'
+            phrases += [f"{lemma} {child.lower_} {pobj.lemma_.lower()}" for pobj in child.children if pobj.dep_ == "pobj"]
+    return phrases
 
 
 def head_event(token: Token) -> str | None:
@@ -172,9 +187,10 @@ def _chain_event(target: Token, noun: Token | None, category: str | None) -> str
         if event:
             return event
         if lemma in reporting_verbs() and token.pos_ == "VERB" and ("verb", lemma) not in counted_events():
-            raised = next((c for c in token.children if c.dep_ == "xcomp"), None)
+            raised = next((c for c in token.children if c.dep_ in {"xcomp", "oprd"}), None)
             if raised is not None and chain[position - 1].dep_ in {"nsubj", "nsubjpass"}:
-                return _verb_event(raised, noun, category)  # '400,000 people reported to have fled'
+                # '400,000 people reported to have fled', '43 people were reported missing'
+                return _verb_event(raised, noun, category) or _word_event(raised, noun, category)
             break
     return None
 
@@ -185,6 +201,58 @@ def _partitive_whole(target: Token, figure: Token | None) -> bool:
     of = target.head if target.dep_ == "pobj" else None
     return of is not None and figure is not None and of.lower_ == "of" and of.head.like_num \
         and figure in target.subtree and figure.i != of.head.i
+
+
+def _part_event(target: Token, figure: Token, noun: Token | None, category: str | None) -> str | None:
+    """'More than 20 of the 30 missiles launched ... were shot down': the part's own predicate
+    (shot down) comes before the clause on the whole (launched)."""
+    of = target.head
+    if target.dep_ != "pobj" or of.lower_ != "of" or of.head.i != figure.i or figure.i == target.i:
+        return None
+    return _chain_event(figure, noun, category)
+
+
+def _including_event(target: Token, category: str | None) -> str | None:
+    """'killed 17 people, including seven prisoners': the part shares what happened to the whole,
+    whatever its own noun says (prisoners alone would be captured)."""
+    including = target.head
+    if target.dep_ != "pobj" or including.lower_ not in {"including", "among"} or including.head.pos_ != "NOUN":
+        return None
+    whole = including.head
+    if whole.i == target.i or including.lower_ == "among":
+        return None  # 'among the dead' is read by _among_event
+    return _word_event(whole, whole, category) or _predicate_event(whole, whole, category)
+
+
+def _inhabitants_of(target: Token, category: str | None) -> bool:
+    """'the town of about 14,000 people': the people of a place are present there, whatever
+    the verb did to the place (captured the town)."""
+    of = target.head
+    if category not in {"people", "civilian"} or target.dep_ != "pobj" or of.lower_ != "of":
+        return False
+    place = of.head
+    return place.ent_type_ in {"GPE", "LOC"} or _rules("place", place, None, category) is not None
+
+
+def _released(target: Token) -> bool:
+    """Whether the first verb or event noun over the captives frees them ('swapped 175 prisoners',
+    'the release of 40 hostages')."""
+    for token in _chain(target)[1:]:
+        if token.pos_ == "ADP":
+            continue
+        if _rules("release", token, None, None) is not None:
+            return True
+        if token.pos_ in {"VERB", "AUX"}:
+            return False
+    return False
+
+
+def _incident_event(target: Token, noun: Token, category: str | None) -> str:
+    """Attacks, strikes and raids are counted events, never a toll or a presence: 'killed 70 people
+    in two airstrikes' does not kill the airstrikes. Only a launching verb types them ('launched
+    20 strikes' is fired)."""
+    event = _predicate_event(target, noun, category)
+    return event if event in AGENT_EVENTS else "other"
 
 
 def _is_placed(target: Token, category: str | None) -> bool:
@@ -224,8 +292,16 @@ def counted_event(quantity: quantities.Quantity, target: Token, noun: Token | No
     if not _is_count(quantity, noun, category):
         return None
     whole = _partitive_whole(target, figure)
-    event = (_word_event(noun, noun, category) if noun is not None else None) \
+    if noun is not None and _rules("incident", noun, noun, category) is not None:
+        return _incident_event(target, noun, category)
+    if _inhabitants_of(target, category):
+        return "present"
+    event = _including_event(target, category) \
+        or (_word_event(noun, noun, category) if noun is not None else None) \
+        or (_part_event(target, figure, noun, category) if figure is not None else None) \
         or (None if whole else _predicate_event(target, noun, category))
+    if event in {"captured", "arrested"} and _released(target):
+        event = "other"  # 'swapped 175 prisoners': they were captive, but this count is of a release
     if event is None and noun is not None:
         event = _rules("default", noun, noun, category)
     if event is None:

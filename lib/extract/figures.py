@@ -42,7 +42,8 @@ class EventRule:
         if not self.counts:
             return True
         lemma = noun.lemma_.lower() if noun is not None else None
-        return bool({category, lemma} & self.counts)
+        nationals = "people" if noun is not None and noun.ent_type_ == "NORP" and noun.lower_.endswith("s") else None
+        return bool({category, lemma, nationals} & self.counts)  # 'thousands of Armenians' are people
 
 
 @lru_cache(maxsize=1)
