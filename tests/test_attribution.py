@@ -285,3 +285,42 @@ def test_it_said_holds_a_forecast_for_the_body_that_spoke_before(nlp):
     rows = analyse_document(Document("t", text, published=date(2025, 3, 1)), nlp(text))
     [forecast] = rows["forecasts"]
     assert forecast["forecaster"] == "Valmoran Defence Ministry" and forecast["forecaster_kind"] == "named"
+
+
+def test_an_outlet_quoting_a_body_as_saying_is_the_source_and_the_body_the_origin(nlp):
+    text = "The Delvan Agency quoted the local Relief Committee as saying that 12 civilians were killed."
+    _, claims = _analyse(nlp, text)
+    row = _figure(claims, "12")
+    assert row["source_name"] == "Delvan Agency" and "Relief Committee" in (row["origin"] or "")
+
+
+def test_a_post_posed_source_after_two_tolls_joined_by_and_speaks_for_both(nlp):
+    text = ("Four Valmoran soldiers were killed and 11 injured in a depot explosion in the village of "
+            "Orsk, state-run Norvik Press reported on Sunday.")
+    _, claims = _analyse(nlp, text)
+    assert _figure(claims, "Four")["source_name"] == _figure(claims, "11")["source_name"] == "Norvik Press"
+
+
+def test_an_acronym_the_tagger_took_for_a_common_noun_still_speaks(nlp):
+    _, claims = _analyse(nlp, "Another raid killed 14 members of a village militia in the east, SITE added.")
+    assert _figure(claims, "14")["source_name"] == "SITE"
+
+
+def test_officials_of_a_region_are_named_as_written_not_as_the_region(nlp):
+    text = "Shelling resumed at dawn.\nOrvandia officials say at least 32 people have been killed."
+    _, claims = _analyse(nlp, text)
+    row = _figure(claims, "at least 32")
+    assert row["attribution"] == "named" and row["source_name"] == "Orvandia officials"
+
+
+def test_according_to_an_outlets_timeline_names_the_outlet(nlp):
+    text = "The rebels have fired rockets at least 14 times at ships, according to Harbour Watch's timeline of the attacks."
+    _, claims = _analyse(nlp, text)
+    assert _figure(claims, "at least 14")["source_name"] == "Harbour Watch"
+
+
+def test_a_subject_holding_its_own_clause_is_a_misparse_not_the_speaker(nlp):
+    text = ("On Sunday, an airstrike in Tavrin township, east of the capital, killed at least 17 people "
+            "and wounded 10, the Delta Front said in a statement.")
+    _, claims = _analyse(nlp, text)
+    assert _figure(claims, "at least 17")["source_name"] == "Delta Front"

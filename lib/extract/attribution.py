@@ -277,11 +277,11 @@ def speaks_for(head: Token) -> Token | None:
         return close
     if word in vocab["speaks_for"] or word in vocab["statement_nouns"]:
         objects = [t for t in head.subtree if t.dep_ == "pobj" and t.i > head.i and t.head.lower_ in _ISSUER_PREPS]
+        owner = next((c for c in head.children if c.dep_ == "poss" and c.pos_ in {"PROPN", "NOUN"}), None)
+        if owner is not None and not any(t.head.lower_ == "by" for t in objects):
+            return owner  # "USNI News' timeline of the attacks": the owner issued it, not the attacks
         if objects:  # the issuer: 'by' before 'for', 'from', 'at', 'of'
             return min(objects, key=lambda t: (_ISSUER_PREPS.index(t.head.lower_), t.i))
-        owner = next((c for c in head.children if c.dep_ == "poss" and c.pos_ in {"PROPN", "NOUN"}), None)
-        if owner is not None:
-            return owner
     return None
 
 
@@ -417,13 +417,15 @@ def _named_head(head: Token, text: str, mentions: list[dict[str, Any]], book: Sp
         return Speaker(carried, text, "named")
     if is_anonymous(head):
         inner = None if _one_unnamed(head) else _named_inside(head)
-        return Speaker(resolve_name(inner, mentions) if inner is not None else None, text, "anonymous",
-                       anonymous=inner is None)
+        if inner is None:
+            return Speaker(None, text, "anonymous", anonymous=True)
+        return Speaker(_officials_of(head, inner, mentions), text, "anonymous")
     if book is not None:
         person = book.titled_person(head)
         if person:
             return Speaker(person, text, "role", person=True)
-        earlier = book.antecedent(head, mentions) or _latest_with_head_word(head, mentions)
+        earlier = book.antecedent(head, mentions) or _latest_with_head_word(head, mentions) \
+            or _latest_armed_group(head, mentions)
         if earlier:
             return Speaker(earlier, text, "anaphor")
     role = _role_of_named_owner(head)
@@ -439,12 +441,16 @@ def _named_head(head: Token, text: str, mentions: list[dict[str, Any]], book: Sp
     if head.pos_ == "PROPN" or any(m["char_start"] >= head.left_edge.idx and m["char_end"] <= head.idx + len(head)
                                    for m in mentions):
         return Speaker(resolve_name(head, mentions), text, "named")
-    if head.is_title and head.pos_ not in {"DET", "PRON", "ADP", "CCONJ", "SCONJ"}:
-        # a name the tagger took for a common word ("Dagalo, widely known as ..., said")
+    if (head.is_title or _acronym(head)) and head.pos_ not in {"DET", "PRON", "ADP", "CCONJ", "SCONJ"}:
+        # a name the tagger took for a common word ("Dagalo, widely known as ..., said", "SITE added")
         known = resolve_in_document(name_phrase(head), mentions)
         if known or head.i > head.sent.start:
             return Speaker(known or bare(name_phrase(head)), text, "named")
     return None
+
+
+def _acronym(token: Token) -> bool:
+    return token.is_upper and token.is_alpha and len(token) >= 2
 
 
 _NOT_NAME_POS = {"DET", "ADP", "ADV", "SCONJ", "CCONJ", "PRON"}
@@ -523,6 +529,21 @@ def _latest_with_head_word(head: Token, mentions: list[dict[str, Any]]) -> str |
         if fold(m["name"]).split()[-1:] == [word]:
             return m["name"]
     return None
+
+
+ARMED_GROUP_WORDS = {"group", "rebels", "insurgents", "militia", "militants", "fighters"}
+
+
+def _latest_armed_group(head: Token, mentions: list[dict[str, Any]]) -> str | None:
+    """'..., Arakan Army insurgents have been making gains, the group said': 'the group' or 'the
+    rebels' is the latest armed body named before it, never a state's own forces (their names are
+    the state templates, rule 'descriptor')."""
+    if head.lower_ not in ARMED_GROUP_WORDS or not _definite(head) or any(t.pos_ == "PROPN" for t in head.subtree):
+        return None
+    earlier = [m for m in mentions if m["char_end"] <= head.idx and m.get("rule") != "descriptor"
+               and m["kind"] in {"armed group", "military"} and m["name"] not in alias_book().by_name]
+    latest = max(earlier, key=lambda m: m["char_start"], default=None)
+    return latest["name"] if latest is not None else None
 
 
 def _role_of_named_owner(head: Token) -> str | None:
@@ -609,12 +630,21 @@ def anonymous_group(head: Token) -> bool:
         t.pos_ == "PROPN" or t.ent_type_ for t in head.subtree)
 
 
+def _officials_of(head: Token, inner: Token, mentions: list[dict[str, Any]]) -> str:
+    """'South Korean officials' speak for South Korea; 'Karabakh officials' for no state or body
+    the article names, so they are named as written (a region alone never speaks)."""
+    mention = mention_covering(inner, mentions)
+    if inner.i < head.i and (mention is None or mention["kind"] in {"other", "person"}) and inner.ent_type_ != "NORP":
+        return bare(name_phrase(head))
+    return resolve_name(inner, mentions)
+
+
 def _named_inside(head: Token) -> Token | None:
     """'reports from Ukrainian intelligence' -> 'intelligence', 'officials in Seoul' -> 'Seoul',
     'South Korean officials' -> 'Korean': the named origin behind a generic noun."""
     for child in head.lefts:
-        if child.dep_ in {"amod", "compound"} and child.ent_type_ in {"NORP", "GPE", "ORG"}:
-            return child
+        if child.dep_ in {"amod", "compound"} and (child.ent_type_ in {"NORP", "GPE", "ORG", "LOC"} or child.pos_ == "PROPN"):
+            return child  # a place the tagger took for a person is still a place ("Karabakh officials")
     for child in head.children:
         if child.dep_ == "prep" and child.lower_ in {"from", "of", "by", "in", "at"}:
             for pobj in child.children:
@@ -652,10 +682,20 @@ def according_to_speakers(span: Span, mentions: list[dict[str, Any]], book: Spea
     return found
 
 
+def quoting_verb(verb: Token) -> Token | None:
+    """'quoted the ministry as saying': the quoting verb over a reporting verb in 'as saying'."""
+    as_ = verb.head
+    if verb.dep_ == "pcomp" and as_.lower_ == "as" and as_.head.lemma_.lower() in speaker_cues()["origin_verbs"]:
+        return as_.head
+    return None
+
+
 def origin_of(verb: Token, mentions: list[dict[str, Any]]) -> str | None:
-    """'Yonhap reported, citing the NIS' / 'quoting military sources': where the source says its
-    information comes from (None when it cites no one or no one named)."""
-    for child in verb.children:
+    """'Yonhap reported, citing the NIS' / 'quoting military sources' / 'AFP quoted the NIS as
+    saying': where the source says its information comes from (None when it cites no one or no
+    one named)."""
+    quoting = quoting_verb(verb)
+    for child in [*verb.children, *([quoting] if quoting is not None else [])]:
         if child.lemma_.lower() in speaker_cues()["origin_verbs"] and child.pos_ == "VERB":
             cited = next((c for c in child.children if c.dep_ == "dobj"), None)
             if cited is None:

@@ -24,6 +24,7 @@ from lib.extract.attribution import (
     origin_of,
     owned_body,
     people_by_origin,
+    quoting_verb,
     resolve_name,
     speaker_book,
     speaking_subject,
@@ -140,6 +141,8 @@ def _abstract_subject(head: Token, mentions: list[dict[str, Any]]) -> bool:
     speaking = set(cues()["source_nouns"]) | gender_vocabulary()["role_nouns"] | speaker_cues()["state_nouns"]
     if head.pos_ != "NOUN" or head.lemma_.lower() in speaking or head.lower_ in speaking:
         return False
+    if head.is_upper and head.is_alpha and len(head) >= 2:
+        return False  # an acronym the tagger took for a common noun ("SITE added")
     if any(c.dep_ in {"appos", "compound"} and c.pos_ == "PROPN" for c in head.children):
         return False
     if people_by_origin(head):
@@ -228,7 +231,14 @@ def _verb_sources(token: Token, unit: Span) -> list[tuple[str, Token]]:
     orphan = _orphan_subject(token, unit)
     if orphan is not None:
         heads.append(("verb", orphan))
+    quoting = quoting_verb(token)
+    if quoting is not None:
+        # "AFP quoted the Emergency Response Room as saying ...": AFP tells us; the room is the origin
+        heads.extend(("verb", c) for c in quoting.children if c.dep_ == "nsubj")
+    subjects = [c for c in token.children if c.dep_ == "nsubj"]
     for child in token.children:
+        if child.dep_ == "nsubj" and len(subjects) > 1 and _clause_inside(child):
+            continue  # a misparse: "an airstrike ..., killed 17 people, the AA said": the AA speaks
         if child.dep_ == "nsubj" and any(g.like_num for g in child.children):
             # "500 officers, Ukraine's spy chief X told": a misparse; the name in apposition speaks
             named = [g for g in child.children if g.dep_ == "appos" and g.pos_ in {"PROPN", "NOUN"}]
@@ -244,6 +254,13 @@ def _verb_sources(token: Token, unit: Span) -> list[tuple[str, Token]]:
         if shared is not None and unit.start <= shared.i < unit.end:
             heads.append(("verb", shared))
     return heads
+
+
+def _clause_inside(head: Token) -> bool:
+    """A subject whose phrase holds a whole clause with its own object ('an airstrike in X,
+    killed 17 people'): the parser took a sentence's event for the speaker."""
+    return any(t.dep_ == "acl" and t.pos_ == "VERB" and t.tag_ in {"VBD", "VBN"} and any(c.dep_ == "dobj" for c in t.children)
+               for t in head.subtree)
 
 
 def _head_offset(attribution: Attribution) -> int:
@@ -324,7 +341,11 @@ def _own_clause_only(anchor: Token | None, target: Token) -> bool:
 def _coordinated_after(clause: Token, target: Token) -> bool:
     """An 'and'/'but' between the figure and the clause: a clause of its own, not a post-posed
     cue the parser hung as a conjunct ("killed 53 people, the television reported")."""
-    return any(c.dep_ == "cc" and target.i < c.i < clause.i for c in (*clause.head.children, *clause.children))
+    # the 'and' must open the clause (", and the agency said"), not join two tolls before it
+    # ("Three soldiers were killed and 15 injured ..., state-run TASS reported")
+    subject = next((c for c in clause.children if c.dep_ == "nsubj"), clause)
+    opening = max(target.i, subject.left_edge.i - 3)
+    return any(c.dep_ == "cc" and opening < c.i < clause.i for c in (*clause.head.children, *clause.children))
 
 
 def _depth(token: Token | None) -> int:
